@@ -1,0 +1,59 @@
+"""The series' Atom feed, through Django's syndication framework."""
+
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from .calendar import talk_description
+
+
+class TalkAtomFeed(Feed):
+    feed_type = Atom1Feed
+    ITEMS = 50
+
+    def get_object(self, request, series):
+        self.request = request
+        return series
+
+    def title(self, series):
+        return series.title
+
+    def link(self, series):
+        return series.get_url(self.request)
+
+    def subtitle(self, series):
+        return f"New and updated talk announcements: {series.title}"
+
+    def feed_url(self, series):
+        return series.get_url(self.request) + series.reverse_subpage("atom_feed")
+
+    def items(self, series):
+        return series.talks().order_by("-first_published_at")[: self.ITEMS]
+
+    def item_title(self, talk):
+        prefix = {"cancelled": "Cancelled: ", "postponed": "Postponed: "}.get(talk.status, "")
+        return prefix + talk.title
+
+    def item_description(self, talk):
+        when = talk.local_start.strftime("%A %d %B %Y, %H:%M %Z") if talk.start else "Date to be announced"
+        where = talk.venue.place if talk.venue else ""
+        return "\n".join(p for p in (when, where, talk_description(talk)) if p)
+
+    def item_link(self, talk):
+        return talk.get_url(self.request)
+
+    def item_guid(self, talk):
+        return f"tag:{talk.calendar_uid().split('@')[1]},2024:talk-{talk.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, talk):
+        return talk.first_published_at
+
+    def item_updateddate(self, talk):
+        return talk.last_published_at
+
+    def item_author_name(self, talk):
+        return talk.speaker_names()
+
+    def item_categories(self, talk):
+        return [t.name for t in talk.topics.all()]

@@ -1,0 +1,53 @@
+"""The series listing's filters: by speaker, topic and year. Bad values fail validation (a 404)."""
+
+import django_filters
+from django import forms
+from taggit.models import Tag
+
+from .models import Speaker, TalkPage
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class TalkFilter(django_filters.FilterSet):
+    speaker = django_filters.ModelChoiceFilter(
+        queryset=Speaker.objects.all(),
+        to_field_name="slug",
+        field_name="speaker_links__speaker",
+        label="Speaker",
+        empty_label="Any speaker",
+        distinct=True,
+    )
+    topic = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        field_name="topics",
+        label="Topic",
+        empty_label="Any topic",
+        distinct=True,
+    )
+    year = YearFilter(field_name="start__year", label="Year", min_value=1900, max_value=2200)
+
+    class Meta:
+        model = TalkPage
+        fields = ["speaker", "topic", "year"]
+
+    def __init__(self, *args, series=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        talks = self.queryset
+        # Offer only the choices that this series actually has.
+        self.filters["speaker"].queryset = Speaker.objects.filter(
+            talk_links__page__in=talks
+        ).distinct()
+        self.filters["topic"].queryset = Tag.objects.filter(
+            talks_talktopic_items__content_object__in=talks
+        ).distinct()
+        self.form.fields["year"].widget = forms.Select(
+            choices=[("", "Any year")] + [(y, y) for y in self.years(talks)]
+        )
+
+    @staticmethod
+    def years(talks) -> list[int]:
+        return sorted({d.year for d in talks.dates("start", "year")}, reverse=True)

@@ -1,0 +1,274 @@
+"""Loads the seminar's first real talk and a few sample talks. Idempotent: a second run changes nothing."""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from talks.models import HomePage, Speaker, TalkIndexPage, TalkPage, TalkSpeaker, Venue
+
+FIRST_TALK_SLUG = "theoretical-basis-of-deep-learning"
+
+SPEAKERS = {
+    "jian-li": dict(
+        name="Jian Li",
+        position="Distinguished Professor, doctoral supervisor",
+        affiliation="Institute for Interdisciplinary Information Sciences, Tsinghua University",
+        bio=(
+            "<p>Jian Li is a Distinguished Professor and doctoral supervisor at the Institute "
+            "for Interdisciplinary Information Sciences, Tsinghua University. His research spans "
+            "theoretical computer science, the foundations of artificial intelligence, databases "
+            "and financial technology. He has published more than 100 papers in leading "
+            "international conferences and journals, and has received best paper awards at VLDB "
+            "and ESA and the best newcomer award at ICDT.</p>"
+        ),
+    ),
+    # The speakers below are fictional sample content, so every listing has something to show.
+    "sofia-marchetti": dict(
+        name="Sofia Marchetti",
+        position="Assistant Professor",
+        affiliation="Department of Mathematics, Northlake University (sample speaker)",
+        bio="<p>Sample speaker for the demo content. Works on optimization for machine learning.</p>",
+    ),
+    "daniel-okafor": dict(
+        name="Daniel Okafor",
+        position="Postdoctoral researcher",
+        affiliation="Northlake University (sample speaker)",
+        bio="<p>Sample speaker for the demo content. Studies training dynamics of large models.</p>",
+    ),
+    "wen-zhao": dict(
+        name="Wen Zhao",
+        position="PhD student",
+        affiliation="Sample Institute of Technology (sample speaker)",
+        bio="<p>Sample speaker for the demo content. Works on generalization theory.</p>",
+    ),
+}
+
+VENUES = {
+    "Computer Building 313": dict(
+        building="Computer Building",
+        room="313",
+        address="Tsinghua University, Haidian District, Beijing, China",
+        time_zone="Asia/Shanghai",
+    ),
+    "Lecture Theatre B": dict(
+        building="Northlake University Mathematics Building",
+        room="B",
+        address="Northlake University (sample venue)",
+        time_zone="Europe/London",
+    ),
+}
+
+FIRST_TALK_ABSTRACT = (
+    "<p>Deep learning has achieved remarkable success, yet several basic questions about it "
+    "remain open. Training a deep network means minimizing a highly non-convex loss, and "
+    "stochastic gradient descent (SGD) and its variants still find solutions that generalize "
+    "far better than classical learning theory predicts. Recent work also shows that gradient "
+    "methods need not converge to stationary points at all: during full-batch training the "
+    "sharpness, the largest eigenvalue of the Hessian of the loss, rises until it reaches "
+    "$2/\\eta$ for step size $\\eta$ and then fluctuates around it, a regime known as the edge "
+    "of stability.</p>"
+    "<p>What implicit bias do gradient algorithms introduce, and how is that bias related to "
+    "the existence of adversarial examples? This talk surveys recent progress on these "
+    "questions and explains them by studying the trajectory of the gradient method itself.</p>"
+)
+
+
+@dataclass
+class SampleTalk:
+    slug: str
+    title: str
+    speakers: list[str]
+    venue: str
+    day: date
+    start: time
+    minutes: int
+    abstract: str
+    topics: list[str]
+    status: str = TalkPage.Status.SCHEDULED
+
+
+def sample_talks(today: date) -> list[SampleTalk]:
+    """The first talk on its real date; sample talks in the past and (relative to today) ahead."""
+    return [
+        SampleTalk(
+            slug=FIRST_TALK_SLUG,
+            title=(
+                "Theoretical basis of deep learning: optimization, generalization and implicit "
+                "bias of gradient algorithms"
+            ),
+            speakers=["jian-li"],
+            venue="Computer Building 313",
+            day=date(2024, 9, 25),
+            start=time(16, 0),
+            minutes=90,
+            abstract=FIRST_TALK_ABSTRACT,
+            topics=["deep learning theory", "optimization", "edge of stability", "implicit bias"],
+        ),
+        SampleTalk(
+            slug="implicit-bias-on-separable-data",
+            title="Gradient descent on separable data finds the max-margin separator",
+            speakers=["sofia-marchetti"],
+            venue="Computer Building 313",
+            day=date(2024, 11, 6),
+            start=time(16, 0),
+            minutes=60,
+            abstract=(
+                "<p>On linearly separable data, gradient descent on the logistic loss "
+                "$L(w) = \\sum_i \\log(1 + e^{-y_i w^\\top x_i})$ drives $\\|w(t)\\|$ to infinity "
+                "like $\\log t$, while its direction converges to the hard-margin SVM solution</p>"
+                "<p>$$\\hat w = \\mathrm{arg\\,min}_w \\|w\\|^2 \\quad \\text{s.t.} \\quad "
+                "y_i w^\\top x_i \\ge 1,$$</p>"
+                "<p>only at rate $O(1/\\log t)$. We prove this and discuss what it means for "
+                "early stopping. (Sample talk for the demo content.)</p>"
+            ),
+            topics=["implicit bias", "optimization"],
+        ),
+        SampleTalk(
+            slug="sharpness-and-generalization-revisited",
+            title="Sharpness and generalization, revisited",
+            speakers=["wen-zhao"],
+            venue="Lecture Theatre B",
+            day=date(2025, 4, 9),
+            start=time(14, 0),
+            minutes=60,
+            abstract=(
+                "<p>Flat minima are said to generalize better, but sharpness is not invariant "
+                "under reparametrization. We survey what is known and what is folklore. "
+                "(Sample talk for the demo content.)</p>"
+            ),
+            topics=["generalization", "edge of stability"],
+        ),
+        SampleTalk(
+            slug="progressive-sharpening-in-practice",
+            title="Progressive sharpening in practice",
+            speakers=["daniel-okafor", "sofia-marchetti"],
+            venue="Computer Building 313",
+            day=today + timedelta(days=7),
+            start=time(16, 0),
+            minutes=90,
+            abstract=(
+                "<p>We measure the top Hessian eigenvalue along full-batch training of small "
+                "networks and watch it climb to the stability threshold. "
+                "(Sample talk for the demo content.)</p>"
+            ),
+            topics=["edge of stability", "optimization"],
+        ),
+        SampleTalk(
+            slug="adversarial-examples-and-margins",
+            title="Adversarial examples and the margins gradient descent prefers",
+            speakers=["wen-zhao"],
+            venue="Lecture Theatre B",
+            day=today + timedelta(days=14),
+            start=time(15, 0),
+            minutes=60,
+            abstract=(
+                "<p>Why do networks trained by gradient descent have small adversarial "
+                "perturbations? (Sample talk for the demo content; this one is cancelled.)</p>"
+            ),
+            topics=["implicit bias", "robustness"],
+            status=TalkPage.Status.CANCELLED,
+        ),
+        SampleTalk(
+            slug="sgd-noise-and-flat-minima",
+            title="SGD noise and flat minima",
+            speakers=["daniel-okafor"],
+            venue="Computer Building 313",
+            day=today + timedelta(days=28),
+            start=time(16, 0),
+            minutes=60,
+            abstract=(
+                "<p>Smaller batches end in flatter regions. We compare SGD and GD sharpness "
+                "on small benchmarks. (Sample talk for the demo content.)</p>"
+            ),
+            topics=["optimization", "generalization"],
+        ),
+    ]
+
+
+class Command(BaseCommand):
+    help = "Load the first talk (Jian Li, 25 Sep 2024) and sample talks. Safe to run repeatedly."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        home = self.home_page()
+        series = self.series(home)
+        speakers = {
+            slug: Speaker.objects.get_or_create(slug=slug, defaults=fields)[0]
+            for slug, fields in SPEAKERS.items()
+        }
+        venues = {
+            name: Venue.objects.get_or_create(name=name, defaults=fields)[0]
+            for name, fields in VENUES.items()
+        }
+        created = 0
+        for sample in sample_talks(date.today()):
+            if TalkPage.objects.child_of(series).filter(slug=sample.slug).exists():
+                continue
+            self.create_talk(series, sample, speakers, venues)
+            created += 1
+        self.stdout.write(f"Seed content ready: {created} talk(s) created under {series.url}.")
+
+    def home_page(self) -> HomePage:
+        home = HomePage.objects.first()
+        if home:
+            return home
+        root = Page.get_first_root_node()
+        # Wagtail's initial migration leaves a placeholder "Welcome" page; ours replaces it.
+        for placeholder in root.get_children().filter(slug="home"):
+            if placeholder.specific_class is Page:
+                placeholder.delete()
+        home = HomePage(
+            title="Seminar on the theory of deep learning",
+            slug="home",
+            intro="<p>Talks on the foundations of deep learning, with live demos beside the "
+            "abstracts.</p>",
+        )
+        root.add_child(instance=home)
+        home.save_revision().publish()
+        site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
+        site.root_page = home
+        # Full URLs (calendars, feeds, sitemap) point where `make run` serves the site.
+        base = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+        site.hostname = base.hostname or "localhost"
+        site.port = base.port or (443 if base.scheme == "https" else 80)
+        site.site_name = "Seminar"
+        site.save()
+        return home
+
+    def series(self, home: HomePage) -> TalkIndexPage:
+        series = TalkIndexPage.objects.child_of(home).filter(slug="talks").first()
+        if series:
+            return series
+        series = TalkIndexPage(
+            title="Talks",
+            slug="talks",
+            intro="<p>Upcoming talks first, then the archive. Subscribe by calendar or feed.</p>",
+        )
+        home.add_child(instance=series)
+        series.save_revision().publish()
+        return series
+
+    def create_talk(self, series, sample: SampleTalk, speakers, venues) -> TalkPage:
+        venue = venues[sample.venue]
+        start = datetime.combine(sample.day, sample.start, tzinfo=ZoneInfo(venue.time_zone))
+        talk = TalkPage(
+            title=sample.title,
+            slug=sample.slug,
+            start=start,
+            end=start + timedelta(minutes=sample.minutes),
+            venue=venue,
+            status=sample.status,
+            abstract=sample.abstract,
+        )
+        for order, slug in enumerate(sample.speakers):
+            talk.speaker_links.add(TalkSpeaker(speaker=speakers[slug], sort_order=order))
+        talk.topics.add(*sample.topics)
+        series.add_child(instance=talk)
+        talk.save_revision().publish()
+        return talk

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
+    path("search/", views.search, name="search"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+]

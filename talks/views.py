@@ -1,0 +1,49 @@
+"""Views outside the page tree: speaker pages, site search, robots.txt."""
+
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from .models import Speaker, TalkPage
+
+SEARCH_QUERY_MAX_LENGTH = 200
+SEARCH_PER_PAGE = 10
+
+
+@require_GET
+def speaker_detail(request, slug):
+    speaker = get_object_or_404(Speaker, slug=slug)
+    talks = TalkPage.objects.live().public().filter(speaker_links__speaker=speaker).for_listing()
+    return render(
+        request,
+        "talks/speaker_detail.html",
+        {"speaker": speaker, "upcoming": talks.upcoming(), "past": talks.past()},
+    )
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()
+    if len(query) > SEARCH_QUERY_MAX_LENGTH:
+        context = {"query": "", "error": f"Search terms are limited to {SEARCH_QUERY_MAX_LENGTH} characters."}
+        return render(request, "talks/search.html", context, status=400)
+    results = None
+    if query:
+        matches = TalkPage.objects.live().public().for_listing().search(query)
+        try:
+            results = Paginator(matches, SEARCH_PER_PAGE).page(request.GET.get("page", 1))
+        except InvalidPage as exc:
+            raise Http404("No such page of results.") from exc
+    return render(request, "talks/search.html", {"query": query, "results": results})
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /django-admin/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
