@@ -34,7 +34,11 @@ class TalkAtomFeed(Feed):
         return prefix + talk.title
 
     def item_description(self, talk):
-        when = talk.local_start.strftime("%A %d %B %Y, %H:%M %Z") if talk.start else "Date to be announced"
+        when = (
+            talk.local_start.strftime("%A %d %B %Y, %H:%M %Z")
+            if talk.start
+            else "Date to be announced"
+        )
         where = talk.venue.place if talk.venue else ""
         return "\n".join(p for p in (when, where, talk_description(talk)) if p)
 

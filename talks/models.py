@@ -80,15 +80,15 @@ class Speaker(index.Indexed, models.Model):
             self.slug = self._unique_slug()
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("speaker_detail", kwargs={"slug": self.slug})
+
     def _unique_slug(self) -> str:
         base = slugify(self.name)[:190] or "speaker"
         slug, n = base, 2
         while Speaker.objects.filter(slug=slug).exclude(pk=self.pk).exists():
             slug, n = f"{base}-{n}", n + 1
         return slug
-
-    def get_absolute_url(self) -> str:
-        return reverse("speaker_detail", kwargs={"slug": self.slug})
 
     @property
     def initials(self) -> str:
@@ -219,7 +219,9 @@ class TalkPageQuerySet(PageQuerySet):
 
 
 class TalkTopic(TaggedItemBase):
-    content_object = ParentalKey("talks.TalkPage", related_name="topic_items", on_delete=models.CASCADE)
+    content_object = ParentalKey(
+        "talks.TalkPage", related_name="topic_items", on_delete=models.CASCADE
+    )
 
 
 class TalkPageForm(WagtailAdminPageForm):
@@ -255,9 +257,7 @@ class TalkPage(RoutablePageMixin, Page):
         CANCELLED = "cancelled", "Cancelled"
         POSTPONED = "postponed", "Postponed"
 
-    start = models.DateTimeField(
-        null=True, help_text="Local time at the venue (24-hour clock)."
-    )
+    start = models.DateTimeField(null=True, help_text="Local time at the venue (24-hour clock).")
     end = models.DateTimeField(null=True, help_text="Local time at the venue (24-hour clock).")
     venue = models.ForeignKey(
         Venue, null=True, blank=False, on_delete=models.PROTECT, related_name="talks"

@@ -26,7 +26,10 @@ def speaker_detail(request, slug):
 def search(request):
     query = request.GET.get("q", "").strip()
     if len(query) > SEARCH_QUERY_MAX_LENGTH:
-        context = {"query": "", "error": f"Search terms are limited to {SEARCH_QUERY_MAX_LENGTH} characters."}
+        context = {
+            "query": "",
+            "error": f"Search terms are limited to {SEARCH_QUERY_MAX_LENGTH} characters.",
+        }
         return render(request, "talks/search.html", context, status=400)
     results = None
     if query:

@@ -8,3 +8,6 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # runserver serves the unhashed files; no collectstatic needed.
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Serve from the app folders directly; production serves collected, hashed files.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -12,3 +12,6 @@ if not os.environ.get("DATABASE_URL"):
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
 CALENDAR_UID_DOMAIN = "seminar.test"
+# Serve from the app folders directly; production serves collected, hashed files.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

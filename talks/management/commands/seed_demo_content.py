@@ -1,14 +1,15 @@
-"""Loads the seminar's first real talk and a few sample talks. Idempotent: a second run changes nothing."""
+"""Loads the first real talk and a few sample talks; a second run changes nothing."""
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from talks.models import HomePage, Speaker, TalkIndexPage, TalkPage, TalkSpeaker, Venue
 
@@ -33,13 +34,13 @@ SPEAKERS = {
         name="Sofia Marchetti",
         position="Assistant Professor",
         affiliation="Department of Mathematics, Northlake University (sample speaker)",
-        bio="<p>Sample speaker for the demo content. Works on optimization for machine learning.</p>",
+        bio="<p>Sample speaker for the demo content. Works on optimization for learning.</p>",
     ),
     "daniel-okafor": dict(
         name="Daniel Okafor",
         position="Postdoctoral researcher",
         affiliation="Northlake University (sample speaker)",
-        bio="<p>Sample speaker for the demo content. Studies training dynamics of large models.</p>",
+        bio="<p>Sample speaker for the demo content. Studies training dynamics.</p>",
     ),
     "wen-zhao": dict(
         name="Wen Zhao",
@@ -218,7 +219,11 @@ class Command(BaseCommand):
         home = HomePage.objects.first()
         if home:
             return home
-        root = Page.get_first_root_node()
+        # Wagtail's migrations make the locale and the tree's root; a flushed database has none.
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
         # Wagtail's initial migration leaves a placeholder "Welcome" page; ours replaces it.
         for placeholder in root.get_children().filter(slug="home"):
             if placeholder.specific_class is Page:

@@ -1,0 +1,30 @@
+"""Shared fixtures, and the rule that CI never silently runs on a lesser setup."""
+
+import os
+
+import pytest
+
+from tests.factories import make_site
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_sessionstart(session):
+    if IN_CI and not os.environ.get("DATABASE_URL", "").startswith(
+        ("postgres://", "postgresql://")
+    ):
+        pytest.exit("CI must run the suite on PostgreSQL: set DATABASE_URL.", returncode=3)
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a service is missing; in CI the same gap is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must provide it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def series(db):
+    return make_site()
