@@ -1,5 +1,6 @@
 """Views outside the page tree: speaker pages, site search, robots.txt."""
 
+from django import forms
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -22,15 +23,18 @@ def speaker_detail(request, slug):
     )
 
 
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=SEARCH_QUERY_MAX_LENGTH, required=False, strip=True)
+
+
 @require_GET
 def search(request):
-    query = request.GET.get("q", "").strip()
-    if len(query) > SEARCH_QUERY_MAX_LENGTH:
-        context = {
-            "query": "",
-            "error": f"Search terms are limited to {SEARCH_QUERY_MAX_LENGTH} characters.",
-        }
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        error = " ".join(str(message) for message in form.errors["q"])
+        context = {"query": "", "error": f"Search terms: {error}"}
         return render(request, "talks/search.html", context, status=400)
+    query = form.cleaned_data["q"]
     results = None
     if query:
         matches = TalkPage.objects.live().public().for_listing().search(query)

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from talks.models import TalkIndexPage, TalkPage
 from tests.factories import make_speaker, make_talk, make_venue, shanghai
@@ -218,7 +220,8 @@ def test_search_finds_talks_by_title_speaker_and_abstract(client, series):
 def test_search_bad_input_is_a_clear_4xx(client, series):
     response = client.get("/search/", {"q": "x" * 201})
     assert response.status_code == 400
-    assert "limited to 200 characters" in response.content.decode()
+    assert "at most 200 characters" in response.content.decode()
+    assert client.get("/search/", {"q": "nul\x00byte"}).status_code == 400
     make_talk(series, "Findable")
     assert client.get("/search/", {"q": "Findable", "page": "9"}).status_code == 404
     assert client.get("/search/", {"q": "Findable", "page": "x"}).status_code == 404
@@ -243,3 +246,23 @@ def test_unknown_pages_are_404(client, series):
 
 def test_talk_pages_only_live_under_a_series():
     assert TalkPage.parent_page_types == ["talks.TalkIndexPage"]
+
+
+# Anything a visitor can type into the address bar: printable text, control characters, NULs.
+visitor_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["speaker", "topic", "year", "page", "q"]), visitor_text, max_size=4
+    )
+)
+def test_no_query_string_makes_a_500(client, series, params):
+    if not TalkPage.objects.exists():
+        make_talk(series, "Fuzzed", topics=["optimization"])
+    for url in ("/talks/", "/search/", "/"):
+        response = client.get(url, params)
+        assert response.status_code in {200, 400, 404}, (url, params)
