@@ -12,6 +12,3 @@ class TalkBodyBlock(blocks.StreamBlock):
     )
     image = ImageBlock(template="talks/blocks/image.html")
     video = EmbedBlock(help_text="A link to a video page, e.g. a recording.", icon="media")
-
-    class Meta:
-        block_counts = {}

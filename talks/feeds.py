@@ -1,5 +1,6 @@
 """The series' Atom feed, through Django's syndication framework."""
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 
@@ -46,7 +47,8 @@ class TalkAtomFeed(Feed):
         return talk.get_url(self.request)
 
     def item_guid(self, talk):
-        return f"tag:{talk.calendar_uid().split('@')[1]},2024:talk-{talk.pk}"
+        # A tag: URI (RFC 4151) stays the same when the talk's address or title changes.
+        return f"tag:{settings.CALENDAR_UID_DOMAIN},2024:talk-{talk.pk}"
 
     item_guid_is_permalink = False
 
