@@ -13,6 +13,7 @@ ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [
     "talks",
+    "demos",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",

@@ -1,0 +1,47 @@
+"""One run of a demo with its record: parameters, result, figure, timing and versions."""
+
+import json
+import platform
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+from demos.registry import Demo
+from demos.sims.base import DemoParams, DemoResult, ProgressCallback
+
+LIBRARIES = ("torch", "numpy", "scipy", "scikit-learn", "plotly", "pydantic")
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    versions.update({name: version(name) for name in LIBRARIES})
+    return versions
+
+
+@dataclass(frozen=True)
+class Execution:
+    demo: Demo
+    params: DemoParams
+    result: DemoResult
+    seconds: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.demo.slug,
+            "params": self.params.model_dump(mode="json"),
+            "result": self.result.model_dump(mode="json"),
+            "figure": json.loads(self.demo.figure(self.result).to_json()),
+            "meta": {
+                "seconds": round(self.seconds, 6),
+                "hvp_count": getattr(self.result, "hvp_count", 0),
+                "versions": {**library_versions(), "code": self.demo.code_version},
+                "seed": getattr(self.params, "seed", None),
+            },
+        }
+
+
+def execute(demo: Demo, params: DemoParams, progress: ProgressCallback | None = None) -> Execution:
+    started = time.perf_counter()
+    result = demo.run(params, progress)
+    return Execution(demo, params, result, time.perf_counter() - started)

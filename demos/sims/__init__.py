@@ -1,0 +1,1 @@
+"""Pure computations behind the demos: torch, numpy and pydantic only, never Django."""

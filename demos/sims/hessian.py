@@ -1,0 +1,109 @@
+"""Hessian tools: Hessian-vector products, a warm-started Lanczos top eigenpair, a dense reference.
+
+Losses are functions of one flat parameter vector, so a product, an eigenvector and the dense
+Hessian all live in the same coordinates.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+LossFn = Callable[[torch.Tensor], torch.Tensor]
+
+
+class HessianVectorProduct:
+    """v -> H v at one point, by double backward through a gradient built once with its graph.
+
+    Pass ``gradient`` when the caller has already computed it with ``create_graph=True`` (a GD
+    step at a checkpoint does), so the product costs one backward pass and nothing else.
+    """
+
+    def __init__(
+        self,
+        loss_fn: LossFn | None,
+        theta: torch.Tensor,
+        gradient: torch.Tensor | None = None,
+    ):
+        if gradient is None:
+            theta = theta.detach().requires_grad_(True)
+            (gradient,) = torch.autograd.grad(loss_fn(theta), theta, create_graph=True)
+        self.theta = theta
+        self.gradient = gradient
+        self.count = 0
+
+    @property
+    def dimension(self) -> int:
+        return self.theta.numel()
+
+    def __call__(self, vector: torch.Tensor) -> torch.Tensor:
+        self.count += 1
+        # d(g . v)/d(theta) = H v, since H is symmetric.
+        (product,) = torch.autograd.grad(
+            self.gradient, self.theta, grad_outputs=vector, retain_graph=True
+        )
+        return product.detach()
+
+
+@dataclass(frozen=True)
+class Eigenpair:
+    value: float
+    vector: torch.Tensor
+    residual: float  # ||H v - value v|| for the unit vector v
+    products: int  # Hessian-vector products spent
+
+
+def top_eigenpair(
+    hvp: Callable[[torch.Tensor], torch.Tensor],
+    start: torch.Tensor,
+    tolerance: float = 1e-3,
+    min_steps: int = 2,
+    max_steps: int = 60,
+) -> Eigenpair:
+    """The largest eigenvalue of a symmetric operator by Lanczos with full reorthogonalization.
+
+    Stops when the Ritz pair's residual ||H v - value v|| is at most ``tolerance * |value|``,
+    which bounds the distance from the value to an eigenvalue by that much (usually far less:
+    the error is at most residual^2 / spectral gap). Starting from the previous top eigenvector
+    along a trajectory, a few products suffice; ``min_steps`` >= 2 makes sure the Krylov space
+    grows past the start, so a start that is close to a lower eigenvector is not accepted.
+    """
+    basis = [start / start.norm()]
+    alphas: list[float] = []
+    betas: list[float] = []
+    products = 0
+    for step in range(1, max_steps + 1):
+        q = basis[-1]
+        w = hvp(q)
+        products += 1
+        alphas.append(float(w @ q))
+        # Twice is enough to keep the basis orthogonal to working precision.
+        stacked = torch.stack(basis)
+        for _ in range(2):
+            w = w - stacked.T @ (stacked @ w)
+        beta = float(w.norm())
+        ritz_values, ritz_vectors = np.linalg.eigh(_tridiagonal(alphas, betas))
+        value = float(ritz_values[-1])
+        coefficients = ritz_vectors[:, -1]
+        residual = beta * abs(float(coefficients[-1]))
+        exhausted = beta <= 1e-12 * max(abs(value), 1.0) or step == start.numel()
+        if (step >= min_steps and residual <= tolerance * abs(value)) or exhausted:
+            break
+        betas.append(beta)
+        basis.append(w / beta)
+    vector = torch.stack(basis).T @ torch.as_tensor(coefficients, dtype=start.dtype)
+    return Eigenpair(value, vector / vector.norm(), residual, products)
+
+
+def _tridiagonal(alphas: list[float], betas: list[float]) -> np.ndarray:
+    matrix = np.diag(alphas)
+    if betas:
+        off = np.asarray(betas)
+        matrix += np.diag(off, 1) + np.diag(off, -1)
+    return matrix
+
+
+def dense_hessian(loss_fn: LossFn, theta: torch.Tensor) -> torch.Tensor:
+    """The full Hessian of a small model: the reference for the tests and the benchmark."""
+    return torch.autograd.functional.hessian(loss_fn, theta.detach())

@@ -1,0 +1,334 @@
+"""Implicit bias: GD on the logistic loss over separable data turns toward the max-margin direction.
+
+Soudry et al. (JMLR 2018): from any start, with a small enough step, ||w(t)|| grows like log t and
+w(t)/||w(t)|| converges to the L2 max-margin separator, the angle falling only like 1/log t.
+The classifier is linear without intercept, sign(w . x), so the separator passes through 0.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from pydantic import Field
+
+from demos.sims.base import (
+    DemoParams,
+    DemoResult,
+    ProgressCallback,
+    ProgressReporter,
+    seed_field,
+)
+
+CHECKPOINTS = 60  # log-spaced steps at which w is recorded: the animation's frames
+ANGLE_GRID = 4096  # directions tried before refining the max-margin direction
+
+
+class Params(DemoParams):
+    examples: int = Field(
+        60,
+        ge=4,
+        le=400,
+        title="Examples",
+        description="Number of points, labelled by a hidden line through the origin",
+        json_schema_extra={"unit": "points"},
+    )
+    gap: float = Field(
+        0.1,
+        ge=0.02,
+        le=0.5,
+        title="Gap",
+        description="Points closer than this to the hidden line are dropped, so the data are"
+        " separable",
+    )
+    step_size: float = Field(
+        1.0, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
+    )
+    steps: int = Field(
+        100_000,
+        ge=10,
+        le=200_000,
+        title="Steps",
+        description="Number of GD steps; the direction converges only like 1/log(steps)",
+        json_schema_extra={"unit": "steps"},
+    )
+    start_norm: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        title="Starting norm",
+        description="Length of the starting weight vector w(0)",
+    )
+    start_angle: float = Field(
+        0.0,
+        ge=-180,
+        le=180,
+        title="Starting angle",
+        description="Direction of w(0)",
+        json_schema_extra={"unit": "degrees"},
+    )
+    seed: int = seed_field()
+
+    cost_budget = 2e7
+    cost_field = "steps"
+
+    def cost(self) -> float:
+        return self.steps * self.examples
+
+
+class Result(DemoResult):
+    points: list[tuple[float, float]]
+    labels: list[int]
+    max_margin_direction: tuple[float, float]  # unit vector
+    max_margin: float  # min_i y_i <x_i, u> for that unit vector
+    checkpoints: list[int]  # log-spaced steps
+    weights: list[tuple[float, float]]  # w at the checkpoints
+    loss: list[float]
+    angle: list[float]  # degrees between w and the max-margin direction
+
+
+def separable_points(params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform points in the unit disc labelled by a random line through 0, with a gap around it."""
+    rng = np.random.default_rng(params.seed)
+    hidden = rng.standard_normal(2)
+    hidden /= np.linalg.norm(hidden)
+    points = np.empty((0, 2))
+    while len(points) < params.examples:
+        radius = np.sqrt(rng.uniform(size=4 * params.examples))
+        angle = rng.uniform(0, 2 * np.pi, size=4 * params.examples)
+        batch = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
+        points = np.vstack([points, batch[np.abs(batch @ hidden) >= params.gap]])
+    points = points[: params.examples]
+    labels = np.where(points @ hidden > 0, 1, -1)
+    return points, labels
+
+
+def margin(signed_points: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """min_i y_i <x_i, u> for each unit direction u (rows of ``direction``)."""
+    return (direction @ signed_points.T).min(axis=-1)
+
+
+def max_margin_direction(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The unit u maximizing min_i y_i <x_i, u>, i.e. the hard-margin SVM without intercept.
+
+    In 2-D the margin is a function of one angle, concave where it is positive (a minimum of
+    cosines, each on its positive half-circle): a grid finds the peak, golden sections refine it.
+    """
+    signed = points * labels[:, None]
+
+    def at(angles: np.ndarray) -> np.ndarray:
+        return margin(signed, np.column_stack([np.cos(angles), np.sin(angles)]))
+
+    grid = np.linspace(-np.pi, np.pi, ANGLE_GRID, endpoint=False)
+    best = grid[np.argmax(at(grid))]
+    low, high = best - 2 * np.pi / ANGLE_GRID, best + 2 * np.pi / ANGLE_GRID
+    ratio = (np.sqrt(5) - 1) / 2
+    while high - low > 1e-13:
+        left, right = high - ratio * (high - low), low + ratio * (high - low)
+        if at(np.array([left]))[0] < at(np.array([right]))[0]:
+            low = left
+        else:
+            high = right
+    angle = (low + high) / 2
+    return np.array([np.cos(angle), np.sin(angle)])
+
+
+def angle_between(w: np.ndarray, u: np.ndarray) -> float:
+    """In degrees; atan2 keeps small angles accurate where arccos of a dot product would not."""
+    return float(np.degrees(np.arctan2(abs(w[0] * u[1] - w[1] * u[0]), w @ u)))
+
+
+def logistic_loss(signed: np.ndarray, w: np.ndarray) -> float:
+    return float(np.logaddexp(0, -(signed @ w)).mean())
+
+
+def run(params: Params, progress: ProgressCallback | None = None) -> Result:
+    points, labels = separable_points(params)
+    signed = points * labels[:, None]
+    target = max_margin_direction(points, labels)
+    start = np.radians(params.start_angle)
+    w = params.start_norm * np.array([np.cos(start), np.sin(start)])
+    # w = 0 has no direction, so step 0 is recorded only for a non-zero start.
+    first = [0] if params.start_norm > 0 else []
+    checkpoints = np.unique(
+        np.concatenate([first, np.geomspace(1, params.steps, CHECKPOINTS).round().astype(int)])
+    )
+    recorded: list[tuple[int, np.ndarray]] = []
+    report = ProgressReporter(progress)
+
+    def result() -> Result:
+        return Result(
+            points=[tuple(p) for p in points.tolist()],
+            labels=labels.tolist(),
+            max_margin_direction=tuple(target.tolist()),
+            max_margin=float(margin(signed, target[None, :])[0]),
+            checkpoints=[step for step, _ in recorded],
+            weights=[tuple(weights.tolist()) for _, weights in recorded],
+            loss=[logistic_loss(signed, weights) for _, weights in recorded],
+            angle=[angle_between(weights, target) for _, weights in recorded],
+        )
+
+    next_checkpoint = 0
+    for step in range(params.steps + 1):
+        if step == checkpoints[next_checkpoint]:
+            recorded.append((step, w.copy()))
+            next_checkpoint += 1
+        if step == params.steps:
+            break
+        # d/dm log(1 + e^-m) = -sigmoid(-m), written with tanh so large margins cannot overflow.
+        slopes = 0.5 * (1 - np.tanh(0.5 * (signed @ w)))
+        w = w + params.step_size * (slopes @ signed) / len(signed)
+        if step % 1000 == 0:
+            report(step / params.steps, result)
+    final = result()
+    report(1.0, lambda: final)
+    return final
+
+
+def _boundary(w: np.ndarray, reach: float) -> tuple[list[float], list[float]]:
+    """The segment of the line {x : w . x = 0} inside a box of half-width ``reach``."""
+    norm = np.linalg.norm(w)
+    if norm == 0:
+        return [], []
+    along = np.array([-w[1], w[0]]) / norm * reach * 1.5
+    return [-along[0], along[0]], [-along[1], along[1]]
+
+
+def figure(result: Result) -> go.Figure:
+    points = np.array(result.points)
+    labels = np.array(result.labels)
+    target = np.array(result.max_margin_direction)
+    weights = np.array(result.weights)
+    reach = 1.1 * np.abs(points).max()
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.5, 0.5],
+        horizontal_spacing=0.1,
+        subplot_titles=(
+            "Data, max-margin separator and GD's separator",
+            "Angle between w(t) and the max-margin direction",
+        ),
+    )
+    for label, colour, symbol in ((1, "#1f77b4", "circle"), (-1, "#ff7f0e", "x")):
+        chosen = points[labels == label]
+        figure.add_trace(
+            go.Scatter(
+                x=chosen[:, 0].tolist(),
+                y=chosen[:, 1].tolist(),
+                mode="markers",
+                marker={"color": colour, "symbol": symbol, "size": 7},
+                name=f"y = {label:+d}",
+            ),
+            row=1,
+            col=1,
+        )
+    x, y = _boundary(target, reach)
+    figure.add_trace(
+        go.Scatter(
+            x=x, y=y, mode="lines", line={"color": "black", "dash": "dash"}, name="max margin (SVM)"
+        ),
+        row=1,
+        col=1,
+    )
+    # The last two traces change from frame to frame: GD's separator and the current angle.
+    last = len(result.checkpoints) - 1
+    x, y = _boundary(weights[last], reach)
+    figure.add_trace(
+        go.Scatter(x=x, y=y, mode="lines", line={"color": "#d62728", "width": 2}, name="GD"),
+        row=1,
+        col=1,
+    )
+    steps = np.array(result.checkpoints)
+    positive = steps > 0  # a log axis cannot show step 0
+    figure.add_trace(
+        go.Scatter(
+            x=steps[positive].tolist(),
+            y=np.array(result.angle)[positive].tolist(),
+            mode="lines+markers",
+            marker={"size": 4},
+            line={"color": "#d62728"},
+            name="angle",
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[int(steps[last])],
+            y=[result.angle[last]],
+            mode="markers",
+            marker={"size": 12, "color": "#d62728", "symbol": "circle-open", "line": {"width": 2}},
+            name="now",
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
+    )
+    gd_trace, marker_trace = 3, 5
+    frames = []
+    for index, step in enumerate(result.checkpoints):
+        x, y = _boundary(weights[index], reach)
+        frames.append(
+            go.Frame(
+                name=str(step),
+                traces=[gd_trace, marker_trace],
+                data=[
+                    go.Scatter(x=x, y=y),
+                    go.Scatter(x=[max(int(step), 1)], y=[result.angle[index]]),
+                ],
+            )
+        )
+    figure.frames = frames
+    figure.update_xaxes(range=[-reach, reach], title_text="x₁", row=1, col=1)
+    figure.update_yaxes(
+        range=[-reach, reach], scaleanchor="x", scaleratio=1, title_text="x₂", row=1, col=1
+    )
+    figure.update_xaxes(type="log", title_text="step t", row=1, col=2)
+    figure.update_yaxes(type="log", title_text="angle (degrees)", row=1, col=2)
+    figure.update_layout(
+        title=(
+            f"GD on the logistic loss: after {steps[-1]:,} steps w(t) is"
+            f" {result.angle[last]:.2g}° from the max-margin direction"
+        ),
+        legend={"orientation": "h", "y": -0.2},
+        margin={"t": 80, "b": 140},
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0,
+                "y": -0.32,
+                "xanchor": "left",
+                "buttons": [
+                    {
+                        "label": "▶ Play",
+                        "method": "animate",
+                        "args": [None, {"frame": {"duration": 120}, "fromcurrent": True}],
+                    },
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": last,
+                "x": 0.15,
+                "y": -0.3,
+                "len": 0.85,
+                "currentvalue": {"prefix": "step "},
+                "steps": [
+                    {
+                        "label": f"{step:,}",
+                        "method": "animate",
+                        "args": [[str(step)], {"mode": "immediate", "frame": {"duration": 0}}],
+                    }
+                    for step in result.checkpoints
+                ],
+            }
+        ],
+    )
+    return figure

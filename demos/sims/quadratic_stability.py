@@ -1,0 +1,215 @@
+"""The stability threshold itself: GD on L(x) = (lambda_1 x_1^2 + lambda_2 x_2^2) / 2.
+
+Each coordinate evolves as x_i(t) = (1 - eta lambda_i)^t x_i(0): GD converges iff
+eta < 2 / lambda_max, oscillates when 1/lambda_i < eta, and diverges beyond 2 / lambda_max.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from pydantic import Field
+
+from demos.sims.base import DemoParams, DemoResult, ProgressCallback, ProgressReporter
+
+# Past this distance from the minimum the iterates are shown as diverged and no longer followed.
+ESCAPE_RADIUS = 1e12
+
+
+class Params(DemoParams):
+    curvature_1: float = Field(
+        1.0, gt=0, le=100, title="λ₁", description="Curvature of the loss along the first axis"
+    )
+    curvature_2: float = Field(
+        10.0, gt=0, le=100, title="λ₂", description="Curvature of the loss along the second axis"
+    )
+    step_size: float = Field(
+        0.18, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
+    )
+    steps: int = Field(
+        40,
+        ge=1,
+        le=1000,
+        title="Steps",
+        description="Number of GD steps",
+        json_schema_extra={"unit": "steps"},
+    )
+    start_1: float = Field(
+        -4.0, ge=-10, le=10, title="x₁(0)", description="Starting point, first coordinate"
+    )
+    start_2: float = Field(
+        2.0, ge=-10, le=10, title="x₂(0)", description="Starting point, second coordinate"
+    )
+
+    # Every step is a few flops; the bound on steps is the real limit.
+    cost_budget = 1000
+    cost_field = "steps"
+
+    def cost(self) -> float:
+        return self.steps
+
+
+class Result(DemoResult):
+    curvatures: tuple[float, float]
+    step_size: float
+    iterates: list[tuple[float, float]]  # x(0), x(1), ... until the end or divergence
+    loss: list[float]
+    threshold: float  # 2 / lambda_max: the largest step size that still converges
+    diverged: bool  # observed: the iterates escaped or ended with a higher loss than they started
+
+
+def loss(curvatures: np.ndarray, point: np.ndarray) -> float:
+    return float(0.5 * np.sum(curvatures * point**2))
+
+
+def run(params: Params, progress: ProgressCallback | None = None) -> Result:
+    curvatures = np.array([params.curvature_1, params.curvature_2])
+    point = np.array([params.start_1, params.start_2])
+    iterates = [point.copy()]
+    escaped = False
+    report = ProgressReporter(progress)
+
+    def result() -> Result:
+        losses = [loss(curvatures, x) for x in iterates]
+        return Result(
+            curvatures=tuple(curvatures),
+            step_size=params.step_size,
+            iterates=[tuple(map(float, x)) for x in iterates],
+            loss=losses,
+            threshold=2 / curvatures.max(),
+            diverged=escaped or losses[-1] > losses[0],
+        )
+
+    for step in range(1, params.steps + 1):
+        point = point - params.step_size * curvatures * point  # the gradient is lambda_i x_i
+        if np.abs(point).max() > ESCAPE_RADIUS:
+            escaped = True
+            break
+        iterates.append(point.copy())
+        report(step / params.steps, result)
+    final = result()
+    report(1.0, lambda: final)
+    return final
+
+
+def figure(result: Result) -> go.Figure:
+    iterates = np.array(result.iterates)
+    curvatures = np.array(result.curvatures)
+    figure = make_subplots(
+        rows=2,
+        cols=2,
+        specs=[[{"rowspan": 2}, {}], [None, {}]],
+        column_widths=[0.55, 0.45],
+        horizontal_spacing=0.1,
+        vertical_spacing=0.16,
+        subplot_titles=(
+            "GD iterates on the loss contours",
+            "Loss against step",
+            "Contraction factor |1 − ηλ| per axis",
+        ),
+    )
+
+    # Contours over a square that holds the start and, unless it ran away, the whole path.
+    shown = iterates[: max(2, min(len(iterates), 12))] if result.diverged else iterates
+    half_width = 1.15 * max(np.abs(shown).max(), 1e-3)
+    grid = np.linspace(-half_width, half_width, 121)
+    x1, x2 = np.meshgrid(grid, grid)
+    figure.add_trace(
+        go.Contour(
+            x=grid.tolist(),
+            y=grid.tolist(),
+            z=(0.5 * (curvatures[0] * x1**2 + curvatures[1] * x2**2)).tolist(),
+            colorscale="Blues",
+            reversescale=True,
+            showscale=False,
+            contours={"coloring": "lines"},
+            ncontours=18,
+            hoverinfo="skip",
+            name="loss",
+        ),
+        row=1,
+        col=1,
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=shown[:, 0].tolist(),
+            y=shown[:, 1].tolist(),
+            mode="lines+markers",
+            marker={"size": 5, "color": "#d62728"},
+            line={"color": "#d62728", "width": 1},
+            name="GD iterates",
+            text=[f"step {t}" for t in range(len(shown))],
+        ),
+        row=1,
+        col=1,
+    )
+    figure.update_xaxes(range=[-half_width, half_width], title_text="x₁", row=1, col=1)
+    figure.update_yaxes(
+        range=[-half_width, half_width],
+        scaleanchor="x",
+        scaleratio=1,
+        title_text="x₂",
+        row=1,
+        col=1,
+    )
+
+    figure.add_trace(
+        go.Scatter(
+            x=list(range(len(result.loss))),
+            y=[max(value, 1e-300) for value in result.loss],
+            mode="lines+markers",
+            marker={"size": 4},
+            line={"color": "#d62728"},
+            name="loss",
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
+    )
+    figure.update_yaxes(type="log", exponentformat="power", title_text="loss", row=1, col=2)
+    figure.update_xaxes(title_text="step", row=1, col=2)
+
+    # Stability diagram: the chosen eta against the threshold 2 / lambda_max.
+    eta_max = 1.5 * max(result.step_size, result.threshold)
+    etas = np.linspace(0, eta_max, 200)
+    for curvature, colour, label in zip(
+        curvatures, ("#1f77b4", "#ff7f0e"), ("λ₁", "λ₂"), strict=True
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=etas.tolist(),
+                y=np.abs(1 - etas * curvature).tolist(),
+                mode="lines",
+                line={"color": colour},
+                name=f"|1 − η{label}|, {label} = {curvature:g}",
+            ),
+            row=2,
+            col=2,
+        )
+    figure.add_hline(y=1, line={"color": "grey", "dash": "dot"}, row=2, col=2)
+    figure.add_vline(
+        x=result.threshold,
+        line={"color": "black", "dash": "dash"},
+        annotation_text=f"2/λ_max = {result.threshold:.3g}",
+        annotation_position="top left",
+        row=2,
+        col=2,
+    )
+    figure.add_vline(
+        x=result.step_size,
+        line={"color": "#d62728"},
+        annotation_text=f"η = {result.step_size:g}",
+        annotation_position="top right",
+        row=2,
+        col=2,
+    )
+    figure.update_xaxes(title_text="step size η", range=[0, eta_max], row=2, col=2)
+    figure.update_yaxes(range=[0, 2.5], title_text="|1 − ηλ|", row=2, col=2)
+
+    verdict = "diverged" if result.diverged else "did not diverge"
+    side = ">" if result.step_size > result.threshold else "≤"
+    figure.update_layout(
+        title=f"η = {result.step_size:g} {side} 2/λ_max = {result.threshold:.3g}: GD {verdict}",
+        legend={"orientation": "h", "y": -0.12},
+        margin={"t": 80},
+    )
+    return figure

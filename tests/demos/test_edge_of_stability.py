@@ -1,0 +1,76 @@
+"""Full-batch GD on digits reaches the edge of stability: sharpness rises to 2/eta and stays."""
+
+import json
+
+import numpy as np
+import pytest
+
+from demos.sims import edge_of_stability as eos
+
+# eta = 0.2 on the default network crosses 2/eta near step 160; 800 steps leave a long tail.
+FAST = {"step_sizes": [0.2], "steps": 800, "sharpness_every": 10}
+
+
+@pytest.fixture(scope="module")
+def fast_run():
+    return eos.run(eos.Params(**FAST))
+
+
+def test_sharpness_rises_to_two_over_eta_and_hovers_there(fast_run):
+    trajectory = fast_run.trajectories[0]
+    threshold = 2 / trajectory.step_size
+    sharpness = np.array(trajectory.sharpness)
+    assert sharpness[0] < 0.7 * threshold  # progressive sharpening has somewhere to go
+    crossed = np.flatnonzero(sharpness > threshold)
+    assert crossed.size, "sharpness never reached 2/eta"
+    after = sharpness[crossed[0] :]
+    assert np.median(after) == pytest.approx(threshold, rel=0.15)
+    assert trajectory.loss[-1] < trajectory.loss[0]
+    assert trajectory.diverged_at is None
+
+
+def test_loss_falls_non_monotonically_at_the_edge(fast_run):
+    trajectory = fast_run.trajectories[0]
+    crossing = trajectory.checkpoints[np.argmax(np.array(trajectory.sharpness) > 10)]
+    increases = np.diff(trajectory.loss[crossing:]) > 0
+    assert increases.any()  # GD's classical descent lemma no longer holds
+    assert trajectory.loss[-1] < trajectory.loss[crossing]
+
+
+def test_runs_are_deterministic_for_a_seed():
+    params = eos.Params(step_sizes=[0.1], steps=60, hidden_width=8, examples=100)
+    first, second = eos.run(params), eos.run(params)
+    assert first == second
+    other_seed = eos.run(params.model_copy(update={"seed": 1}))
+    assert other_seed.trajectories[0].loss != first.trajectories[0].loss
+
+
+def test_a_diverging_step_size_is_stopped_and_reported():
+    result = eos.run(eos.Params(step_sizes=[1.0, 0.05], steps=200, examples=100))
+    diverged, stable = result.trajectories
+    assert diverged.diverged_at is not None and diverged.diverged_at < 200
+    assert stable.diverged_at is None and len(stable.loss) == 201
+    json.dumps(result.model_dump(mode="json"), allow_nan=False)  # finite numbers only
+
+
+def test_progress_streams_partial_results():
+    reports = []
+    params = eos.Params(step_sizes=[0.1, 0.2], steps=100, hidden_width=8, examples=100)
+    result = eos.run(params, lambda fraction, partial: reports.append((fraction, partial)))
+    fractions = [fraction for fraction, _ in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert max(np.diff([0.0, *fractions])) <= 0.02
+    halfway = next(partial for fraction, partial in reports if fraction >= 0.5)
+    assert len(halfway.trajectories) in (1, 2)
+    assert len(halfway.trajectories[0].loss) == 101
+    assert reports[-1][1] == result
+
+
+def test_figure_overlays_step_sizes_with_their_thresholds():
+    result = eos.run(eos.Params(step_sizes=[0.1, 0.2], steps=40, examples=100))
+    figure = eos.figure(result)
+    names = [trace.name for trace in figure.data]
+    assert names.count("η = 0.1") == 2 and names.count("η = 0.2") == 2
+    thresholds = {trace.y[0] for trace in figure.data if trace.name.startswith("2/η")}
+    assert thresholds == {20.0, 10.0}
+    assert figure.layout.yaxis.type == "log"

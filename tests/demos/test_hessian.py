@@ -1,0 +1,74 @@
+"""Hessian-vector products and the top-eigenvalue estimator against dense references."""
+
+import numpy as np
+import pytest
+import torch
+
+from demos.sims import edge_of_stability as eos
+from demos.sims.hessian import HessianVectorProduct, dense_hessian, top_eigenpair
+
+
+def tiny_mlp_loss():
+    """A 5-4-3 tanh network on 12 random points: 39 parameters, small enough for exact checks."""
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(12, 5, generator=generator, dtype=torch.float64)
+    targets = torch.randn(12, 3, generator=generator, dtype=torch.float64)
+
+    def loss(theta: torch.Tensor) -> torch.Tensor:
+        first = theta[:20].view(4, 5)
+        second = theta[24:36].view(3, 4)
+        hidden = torch.tanh(inputs @ first.T + theta[20:24])
+        return 0.5 * ((hidden @ second.T + theta[36:39] - targets) ** 2).sum(1).mean()
+
+    theta = torch.randn(39, generator=generator, dtype=torch.float64)
+    return loss, theta
+
+
+def test_hessian_vector_products_equal_the_dense_hessian_times_the_vector():
+    loss, theta = tiny_mlp_loss()
+    reference = torch.autograd.functional.hessian(loss, theta)
+    hvp = HessianVectorProduct(loss, theta)
+    for seed in range(5):
+        vector = torch.randn(39, generator=torch.Generator().manual_seed(seed), dtype=theta.dtype)
+        torch.testing.assert_close(hvp(vector), reference @ vector, atol=1e-6, rtol=0)
+    assert hvp.count == 5
+
+
+def test_lanczos_finds_the_top_of_a_known_spectrum():
+    rotation, _ = torch.linalg.qr(torch.randn(50, 50, generator=torch.Generator().manual_seed(1)))
+    spectrum = torch.linspace(-3, 10, 50)
+    matrix = (rotation * spectrum) @ rotation.T
+    start = torch.ones(50)
+    top = top_eigenpair(lambda v: matrix @ v, start, tolerance=1e-6)
+    assert top.value == pytest.approx(10.0, rel=1e-5)
+    assert abs(float(top.vector @ rotation[:, -1])) == pytest.approx(1.0, abs=1e-4)
+    warm = top_eigenpair(lambda v: matrix @ v, top.vector, tolerance=1e-4)
+    assert warm.products == 2  # the fewest it takes; a random start needed more
+    assert top.products > 2
+
+
+def test_reported_sharpness_matches_the_dense_eigenvalues_along_a_trajectory():
+    params = eos.Params(
+        step_sizes=[0.2],
+        steps=300,
+        sharpness_every=20,
+        hidden_width=10,
+        classes=4,
+        examples=120,
+    )
+    result = eos.run(params)
+    reported = dict(
+        zip(result.trajectories[0].checkpoints, result.trajectories[0].sharpness, strict=True)
+    )
+    inputs, targets, _ = eos.load_training_set(params)
+    network = eos.MLP(params)
+    checked = 0
+    for now in eos.gradient_descent(params, 0.2, (inputs, targets, None)):
+        if now.at_checkpoint and now.step % 60 == 0:
+            dense = dense_hessian(
+                lambda theta: eos.squared_loss(network(theta, inputs), targets), now.theta
+            )
+            exact = np.linalg.eigvalsh(dense.numpy())[-1]
+            assert reported[now.step] == pytest.approx(exact, rel=1e-3)
+            checked += 1
+    assert checked == 6
