@@ -25,7 +25,7 @@ from demos.sims.base import (
     field_error,
     seed_field,
 )
-from demos.sims.hessian import HessianVectorProduct, top_eigenpair
+from demos.sims.hessian import EigenvectorTracker, HessianVectorProduct, top_eigenpair
 
 PIXELS = 64
 # The rarest digit class in scikit-learn's data set has 174 images.
@@ -239,18 +239,20 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
         trajectory = Trajectory(
             step_size=step_size, loss=[], checkpoints=[], sharpness=[], accuracy=[]
         )
-        # The first estimate starts from a random direction, later ones from the last eigenvector.
-        top_direction = torch.randn(
-            params.parameter_count,
-            generator=torch.Generator().manual_seed(params.seed),
-            dtype=torch.float64,
+        # The first estimate starts from a random direction, later ones from the last eigenvectors.
+        tracker = EigenvectorTracker(
+            torch.randn(
+                params.parameter_count,
+                generator=torch.Generator().manual_seed(params.seed),
+                dtype=torch.float64,
+            )
         )
         for now in gradient_descent(params, step_size, data):
             trajectory.loss.append(now.loss)
             if now.at_checkpoint:
                 hvp = HessianVectorProduct(None, now.theta, now.gradient)
-                top = top_eigenpair(hvp, top_direction, tolerance=SHARPNESS_TOLERANCE)
-                top_direction = top.vector
+                top = top_eigenpair(hvp, tracker.start(), tolerance=SHARPNESS_TOLERANCE)
+                tracker.update(top.vector)
                 hvp_count += top.products
                 trajectory.checkpoints.append(now.step)
                 trajectory.sharpness.append(top.value)

@@ -96,6 +96,33 @@ def top_eigenpair(
     return Eigenpair(value, vector / vector.norm(), residual, products)
 
 
+class EigenvectorTracker:
+    """Warm starts for a top eigenvector that moves slowly along a trajectory.
+
+    The next start is the last eigenvector nudged half a step further along its latest motion.
+    Measured on the default edge-of-stability run (bench/sharpness.py), this saves about one
+    product per estimate over the plain last eigenvector and avoids its rare misses where the
+    top two eigenvalues nearly cross; a full extrapolation step overshoots and misses again.
+    """
+
+    EXTRAPOLATION = 0.5
+
+    def __init__(self, first_start: torch.Tensor):
+        self.current = first_start
+        self.previous: torch.Tensor | None = None
+
+    def start(self) -> torch.Tensor:
+        if self.previous is None:
+            return self.current
+        return self.current + self.EXTRAPOLATION * (self.current - self.previous)
+
+    def update(self, vector: torch.Tensor) -> None:
+        # Eigenvectors have no sign: align each with the last so the motion is meaningful.
+        if float(vector @ self.current) < 0:
+            vector = -vector
+        self.previous, self.current = self.current, vector
+
+
 def _tridiagonal(alphas: list[float], betas: list[float]) -> np.ndarray:
     matrix = np.diag(alphas)
     if betas:

@@ -167,6 +167,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
         )
 
     next_checkpoint = 0
+    report_every = max(1, params.steps // 500)
     for step in range(params.steps + 1):
         if step == checkpoints[next_checkpoint]:
             recorded.append((step, w.copy()))
@@ -176,7 +177,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
         # d/dm log(1 + e^-m) = -sigmoid(-m), written with tanh so large margins cannot overflow.
         slopes = 0.5 * (1 - np.tanh(0.5 * (signed @ w)))
         w = w + params.step_size * (slopes @ signed) / len(signed)
-        if step % 1000 == 0:
+        if step % report_every == 0:
             report(step / params.steps, result)
     final = result()
     report(1.0, lambda: final)

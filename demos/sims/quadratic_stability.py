@@ -111,7 +111,7 @@ def figure(result: Result) -> go.Figure:
     # Contours over a square that holds the start and, unless it ran away, the whole path.
     shown = iterates[: max(2, min(len(iterates), 12))] if result.diverged else iterates
     half_width = 1.15 * max(np.abs(shown).max(), 1e-3)
-    grid = np.linspace(-half_width, half_width, 121)
+    grid = np.linspace(-half_width, half_width, 81)
     x1, x2 = np.meshgrid(grid, grid)
     figure.add_trace(
         go.Contour(
@@ -190,7 +190,7 @@ def figure(result: Result) -> go.Figure:
         x=result.threshold,
         line={"color": "black", "dash": "dash"},
         annotation_text=f"2/λ_max = {result.threshold:.3g}",
-        annotation_position="top left",
+        annotation_position="top left" if result.step_size > result.threshold else "top right",
         row=2,
         col=2,
     )
@@ -198,14 +198,21 @@ def figure(result: Result) -> go.Figure:
         x=result.step_size,
         line={"color": "#d62728"},
         annotation_text=f"η = {result.step_size:g}",
-        annotation_position="top right",
+        annotation_position="bottom right"
+        if result.step_size > result.threshold
+        else "bottom left",
         row=2,
         col=2,
     )
     figure.update_xaxes(title_text="step size η", range=[0, eta_max], row=2, col=2)
     figure.update_yaxes(range=[0, 2.5], title_text="|1 − ηλ|", row=2, col=2)
 
-    verdict = "diverged" if result.diverged else "did not diverge"
+    if result.diverged:
+        verdict = "diverges"
+    elif result.loss[-1] < result.loss[0]:
+        verdict = "converges"
+    else:
+        verdict = "oscillates without converging"
     side = ">" if result.step_size > result.threshold else "≤"
     figure.update_layout(
         title=f"η = {result.step_size:g} {side} 2/λ_max = {result.threshold:.3g}: GD {verdict}",

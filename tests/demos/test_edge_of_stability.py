@@ -37,6 +37,23 @@ def test_loss_falls_non_monotonically_at_the_edge(fast_run):
     assert trajectory.loss[-1] < trajectory.loss[crossing]
 
 
+def test_the_default_run_shows_the_edge_of_stability():
+    """What a visitor sees first: every step size sharpens; the two larger ones reach the edge."""
+    result = eos.run(eos.Params())
+    for trajectory in result.trajectories:
+        threshold = 2 / trajectory.step_size
+        sharpness = np.array(trajectory.sharpness)
+        assert trajectory.diverged_at is None
+        assert trajectory.loss[-1] < 0.25 * trajectory.loss[0]
+        assert sharpness.max() > 1.5 * sharpness[0]  # progressive sharpening
+        crossed = np.flatnonzero(sharpness > threshold)
+        if trajectory.step_size >= 0.1:
+            assert crossed.size and crossed[0] < 0.8 * len(sharpness)
+            assert np.median(sharpness[crossed[0] :]) == pytest.approx(threshold, rel=0.15)
+        else:  # eta = 0.05 is still sharpening toward its far higher edge at the end
+            assert sharpness.max() < threshold
+
+
 def test_runs_are_deterministic_for_a_seed():
     params = eos.Params(step_sizes=[0.1], steps=60, hidden_width=8, examples=100)
     first, second = eos.run(params), eos.run(params)

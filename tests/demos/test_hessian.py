@@ -5,7 +5,12 @@ import pytest
 import torch
 
 from demos.sims import edge_of_stability as eos
-from demos.sims.hessian import HessianVectorProduct, dense_hessian, top_eigenpair
+from demos.sims.hessian import (
+    EigenvectorTracker,
+    HessianVectorProduct,
+    dense_hessian,
+    top_eigenpair,
+)
 
 
 def tiny_mlp_loss():
@@ -45,6 +50,14 @@ def test_lanczos_finds_the_top_of_a_known_spectrum():
     warm = top_eigenpair(lambda v: matrix @ v, top.vector, tolerance=1e-4)
     assert warm.products == 2  # the fewest it takes; a random start needed more
     assert top.products > 2
+
+
+def test_tracker_extrapolates_the_eigenvector_motion_whatever_its_sign():
+    first = torch.tensor([1.0, 0.0])
+    tracker = EigenvectorTracker(first)
+    assert torch.equal(tracker.start(), first)
+    tracker.update(torch.tensor([-0.8, -0.6]))  # the same direction as (0.8, 0.6), flipped
+    assert torch.allclose(tracker.start(), torch.tensor([0.7, 0.9]))
 
 
 def test_reported_sharpness_matches_the_dense_eigenvalues_along_a_trajectory():

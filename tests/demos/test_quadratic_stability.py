@@ -58,16 +58,6 @@ def test_a_diverging_run_stops_before_overflowing():
     assert np.all(np.isfinite(result.loss))
 
 
-def test_progress_is_reported_every_two_percent_of_the_work():
-    fractions = []
-    result = quadratic.run(
-        quadratic.Params(steps=1000), lambda fraction, partial: fractions.append(fraction)
-    )
-    assert fractions[-1] == 1.0
-    assert max(np.diff([0.0, *fractions])) <= 0.02
-    assert len(result.iterates) == 1001
-
-
 def test_figure_marks_the_threshold_and_uses_a_log_loss_axis():
     figure = quadratic.figure(quadratic.run(quadratic.Params()))
     assert figure.layout.yaxis2.type == "log"

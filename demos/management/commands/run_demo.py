@@ -88,11 +88,12 @@ class Command(BaseCommand):
         text = json.dumps(record, allow_nan=False)
         if options["out"]:
             options["out"].write_text(text)
-            self.stderr.write(f"{demo.slug}: {execution.seconds:.1f} s, wrote {options['out']}")
+            self.stderr.write(f"{demo.slug}: {execution.seconds:.2f} s, wrote {options['out']}")
         else:
             self.stdout.write(text)
         if options["html"]:
-            demo.figure(execution.result).write_html(options["html"], include_plotlyjs=True)
+            figure = demo.figure(execution.result)
+            figure.write_html(options["html"], include_plotlyjs=True, auto_play=False)
             self.stderr.write(f"wrote {options['html']}")
 
     def list_demos(self) -> None:
