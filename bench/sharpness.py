@@ -3,7 +3,7 @@
 At every checkpoint of the demo's default run (same network, same data, same GD steps) it
 estimates the top Hessian eigenvalue three ways and counts Hessian-vector products (HVPs):
 
-  warm Lanczos  demos.sims.hessian.top_eigenpair started from EigenvectorTracker (the last
+  warm Lanczos  demos.sims.hessian.top_eigenpair started from sharpness_tracker (the last
                 eigenvector nudged along its latest motion),
                 stopped at residual ||Hv - lv|| <= 1e-3 |l|, exactly as the demo does;
   eigsh         scipy's ARPACK Lanczos from a random start (k=1, default tolerance), as the
@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from demos.sims import edge_of_stability as eos  # noqa: E402
 from demos.sims.hessian import (  # noqa: E402
-    EigenvectorTracker,
     HessianVectorProduct,
     dense_hessian,
     top_eigenpair,
@@ -84,13 +83,7 @@ def main() -> None:
     started = time.perf_counter()
     index = 0
     for step_size in params.step_sizes:
-        tracker = EigenvectorTracker(
-            torch.randn(
-                params.parameter_count,
-                generator=torch.Generator().manual_seed(params.seed),
-                dtype=torch.float64,
-            )
-        )
+        tracker = eos.sharpness_tracker(params)
         for now in eos.gradient_descent(params, step_size, data):
             if not now.at_checkpoint:
                 continue

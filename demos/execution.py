@@ -4,8 +4,11 @@ import json
 import platform
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from importlib.metadata import version
 from typing import Any
+
+import plotly.graph_objects as go
 
 from demos.registry import Demo
 from demos.sims.base import DemoParams, DemoResult, ProgressCallback
@@ -26,12 +29,16 @@ class Execution:
     result: DemoResult
     seconds: float
 
+    @cached_property
+    def figure(self) -> go.Figure:
+        return self.demo.figure(self.result)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "slug": self.demo.slug,
             "params": self.params.model_dump(mode="json"),
             "result": self.result.model_dump(mode="json"),
-            "figure": json.loads(self.demo.figure(self.result).to_json()),
+            "figure": json.loads(self.figure.to_json()),
             "meta": {
                 "seconds": round(self.seconds, 6),
                 "hvp_count": getattr(self.result, "hvp_count", 0),

@@ -111,9 +111,12 @@ class Params(DemoParams):
         return self
 
     @property
+    def layer_widths(self) -> list[int]:
+        return [PIXELS] + [self.hidden_width] * self.hidden_layers + [self.classes]
+
+    @property
     def parameter_count(self) -> int:
-        widths = [PIXELS] + [self.hidden_width] * self.hidden_layers + [self.classes]
-        return sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(widths))
+        return sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(self.layer_widths))
 
     def cost(self) -> float:
         # A sharpness estimate takes a handful of HVPs, each about two gradients.
@@ -155,8 +158,7 @@ class MLP:
     activations = {"tanh": torch.tanh, "relu": torch.relu, "elu": torch.nn.functional.elu}
 
     def __init__(self, params: Params):
-        widths = [PIXELS] + [params.hidden_width] * params.hidden_layers + [params.classes]
-        self.shapes = [(fan_out, fan_in) for fan_in, fan_out in pairwise(widths)]
+        self.shapes = [(fan_out, fan_in) for fan_in, fan_out in pairwise(params.layer_widths)]
         self.activation = self.activations[params.activation]
 
     def initial_parameters(self, seed: int) -> torch.Tensor:
@@ -220,6 +222,16 @@ def gradient_descent(
         theta = (theta - step_size * gradient).detach()
 
 
+def sharpness_tracker(params: Params) -> EigenvectorTracker:
+    """Warm starts for one trajectory's estimates, the first from the seed's random vector."""
+    first_start = torch.randn(
+        params.parameter_count,
+        generator=torch.Generator().manual_seed(params.seed),
+        dtype=torch.float64,
+    )
+    return EigenvectorTracker(first_start)
+
+
 def run(params: Params, progress: ProgressCallback | None = None) -> Result:
     data = load_training_set(params)
     labels = data[2]
@@ -239,14 +251,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
         trajectory = Trajectory(
             step_size=step_size, loss=[], checkpoints=[], sharpness=[], accuracy=[]
         )
-        # The first estimate starts from a random direction, later ones from the last eigenvectors.
-        tracker = EigenvectorTracker(
-            torch.randn(
-                params.parameter_count,
-                generator=torch.Generator().manual_seed(params.seed),
-                dtype=torch.float64,
-            )
-        )
+        tracker = sharpness_tracker(params)
         for now in gradient_descent(params, step_size, data):
             trajectory.loss.append(now.loss)
             if now.at_checkpoint:

@@ -57,8 +57,9 @@ class Result(DemoResult):
     diverged: bool  # observed: the iterates escaped or ended with a higher loss than they started
 
 
-def loss(curvatures: np.ndarray, point: np.ndarray) -> float:
-    return float(0.5 * np.sum(curvatures * point**2))
+def loss(curvatures: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """L at one point (shape (2,)) or at a grid of them (shape (..., 2))."""
+    return 0.5 * (points**2 @ curvatures)
 
 
 def run(params: Params, progress: ProgressCallback | None = None) -> Result:
@@ -69,7 +70,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
     report = ProgressReporter(progress)
 
     def result() -> Result:
-        losses = [loss(curvatures, x) for x in iterates]
+        losses = [float(loss(curvatures, x)) for x in iterates]
         return Result(
             curvatures=tuple(curvatures),
             step_size=params.step_size,
@@ -112,12 +113,11 @@ def figure(result: Result) -> go.Figure:
     shown = iterates[: max(2, min(len(iterates), 12))] if result.diverged else iterates
     half_width = 1.15 * max(np.abs(shown).max(), 1e-3)
     grid = np.linspace(-half_width, half_width, 81)
-    x1, x2 = np.meshgrid(grid, grid)
     figure.add_trace(
         go.Contour(
             x=grid.tolist(),
             y=grid.tolist(),
-            z=(0.5 * (curvatures[0] * x1**2 + curvatures[1] * x2**2)).tolist(),
+            z=loss(curvatures, np.stack(np.meshgrid(grid, grid), axis=-1)).tolist(),
             colorscale="Blues",
             reversescale=True,
             showscale=False,

@@ -92,8 +92,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(text)
         if options["html"]:
-            figure = demo.figure(execution.result)
-            figure.write_html(options["html"], include_plotlyjs=True, auto_play=False)
+            execution.figure.write_html(options["html"], include_plotlyjs=True, auto_play=False)
             self.stderr.write(f"wrote {options['html']}")
 
     def list_demos(self) -> None:
@@ -114,15 +113,11 @@ class Command(BaseCommand):
 def _bounds(field: dict) -> str:
     if "enum" in field:
         return f" (one of {', '.join(map(str, field['enum']))})"
-    low = field.get("minimum", field.get("exclusiveMinimum"))
-    high = field.get("maximum", field.get("exclusiveMaximum"))
-    if field.get("type") == "array":
-        items = field.get("items", {})
-        low = items.get("minimum", items.get("exclusiveMinimum"))
-        high = items.get("maximum", items.get("exclusiveMaximum"))
+    # A list's bounds are those of its items.
+    bounded = field.get("items", {}) if field.get("type") == "array" else field
+    low = bounded.get("minimum", bounded.get("exclusiveMinimum"))
+    high = bounded.get("maximum", bounded.get("exclusiveMaximum"))
     if low is None and high is None:
         return ""
-    opening = (
-        "(" if "exclusiveMinimum" in field or "exclusiveMinimum" in field.get("items", {}) else "["
-    )
+    opening = "(" if "exclusiveMinimum" in bounded else "["
     return f" {opening}{low}, {high}]"
