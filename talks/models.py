@@ -10,7 +10,8 @@ from datetime import datetime
 from functools import cached_property
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.db import models
 from django.http import Http404, HttpResponse
@@ -28,6 +29,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+
+from demos.blocks import DemoBlock, demo_blocks
+from demos.models import DemoRun
 
 from .blocks import TalkBodyBlock
 
@@ -271,7 +275,11 @@ class TalkPage(RoutablePageMixin, Page):
     topics = ClusterTaggableManager(through=TalkTopic, blank=True)
     slides_url = models.URLField("slides link", blank=True)
     recording_url = models.URLField("recording link", blank=True)
-    body = StreamField(TalkBodyBlock(), blank=True, help_text="Extra material beside the abstract.")
+    body = StreamField(
+        TalkBodyBlock(demo_blocks()),
+        blank=True,
+        help_text="Extra material beside the abstract: text, images, videos and live demos.",
+    )
 
     # Calendar bookkeeping, kept out of revisions (see with_content_json).
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -431,6 +439,10 @@ class TalkPage(RoutablePageMixin, Page):
             }
         return data
 
+    def demo_blocks(self) -> list:
+        """The demo blocks in the body (each has .block, a DemoBlock, and .value)."""
+        return [child for child in self.body if isinstance(child.block, DemoBlock)]
+
     def google_calendar_url(self) -> str:
         from .calendar import google_calendar_url
 
@@ -441,7 +453,20 @@ class TalkPage(RoutablePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["page_structured_data"] = self.structured_data(request)
+        context["recorded_runs"] = DemoRun.objects.recorded_at(self).filter(
+            status=DemoRun.Status.DONE
+        )
         return context
+
+    @path("present/", name="present")
+    def present(self, request):
+        """Full-screen demos for the speaker; runs made here are recorded at the talk."""
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not self.permissions_for_user(request.user).can_edit():
+            raise PermissionDenied("Only the talk's editors can present its demos.")
+        context = {"recorded_runs": DemoRun.objects.recorded_at(self)}
+        return self.render(request, context_overrides=context, template="talks/talk_present.html")
 
     @path("calendar/", name="ics")
     def ics(self, request) -> HttpResponse:

@@ -3,6 +3,8 @@
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
+from demos.runs import request_run
+
 from .models import TalkPage
 
 
@@ -19,3 +21,13 @@ def bump_calendar_sequence(sender, instance, **kwargs):
         calendar_sequence=sequence, calendar_fingerprint=state
     )
     instance.calendar_sequence, instance.calendar_fingerprint = sequence, state
+
+
+@receiver(page_published)
+def queue_default_demo_runs(sender, instance, **kwargs):
+    """Compute every demo block's default chart now, so no visitor waits for it."""
+    if not isinstance(instance, TalkPage):
+        return
+    for child in instance.demo_blocks():
+        params = child.block.params_of(child.value)
+        request_run(child.block.demo, params, talk=instance, limited=False)

@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -77,6 +80,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the task worker write to one file: WAL lets readers go on while a
+    # run reports progress, and writers wait for each other instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -95,6 +106,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "demos.staticfiles.PlotlyFinder",  # plotly.js from the installed plotly package
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
@@ -115,6 +131,28 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
 # The host part of iCalendar UIDs: fixed so a talk's UID survives a change of site host name.
 CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "seminar.example.org")
+
+TASKS = {
+    # Wagtail's own small jobs (search and reference indexes) run inline, as they always have.
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    # Demo runs wait in the database until `manage.py db_worker --backend demos` claims them;
+    # on PostgreSQL any number of workers on any number of hosts share the queue.
+    "demos": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+
+# Limits on demo runs. Finished runs are always served; these bound new work only.
+DEMO_RUN_TIME_LIMIT = float(os.environ.get("DEMO_RUN_TIME_LIMIT", "120"))  # seconds per run
+# A running run whose worker has not reported for this long is presumed lost and retried.
+DEMO_RUN_STALE_AFTER = float(os.environ.get("DEMO_RUN_STALE_AFTER", "30"))  # seconds
+DEMO_RUN_ATTEMPTS = int(os.environ.get("DEMO_RUN_ATTEMPTS", "2"))  # then it is marked failed
+DEMO_RATE_LIMIT = int(os.environ.get("DEMO_RATE_LIMIT", "10"))  # new runs per client ...
+DEMO_RATE_WINDOW = int(os.environ.get("DEMO_RATE_WINDOW", "60"))  # ... per this many seconds
+# Threads torch may use per worker: one keeps several workers on a small host from thrashing.
+DEMO_TORCH_THREADS = int(os.environ.get("DEMO_TORCH_THREADS", "1"))
+DEMO_QUEUE_LIMIT = int(os.environ.get("DEMO_QUEUE_LIMIT", "20"))  # runs waiting for a worker
+# Behind a proxy, the request header holding the visitor's address (e.g. HTTP_X_FORWARDED_FOR,
+# of which the last entry, added by your proxy, is used); empty means REMOTE_ADDR.
+DEMO_CLIENT_IP_HEADER = os.environ.get("DEMO_CLIENT_IP_HEADER", "")
 
 LOGGING = {
     "version": 1,

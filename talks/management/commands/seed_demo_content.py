@@ -1,6 +1,6 @@
 """Loads the first real talk and a few sample talks; a second run changes nothing."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -11,6 +11,7 @@ from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
+from demos.registry import get_demo
 from talks.models import HomePage, Speaker, TalkIndexPage, TalkPage, TalkSpeaker, Venue
 
 FIRST_TALK_SLUG = "theoretical-basis-of-deep-learning"
@@ -92,6 +93,7 @@ class SampleTalk:
     abstract: str
     topics: list[str]
     status: str = TalkPage.Status.SCHEDULED
+    demos: list[tuple[str, str]] = field(default_factory=list)  # (demo slug, caption)
 
 
 def sample_talks(today: date) -> list[SampleTalk]:
@@ -110,6 +112,24 @@ def sample_talks(today: date) -> list[SampleTalk]:
             minutes=90,
             abstract=FIRST_TALK_ABSTRACT,
             topics=["deep learning theory", "optimization", "edge of stability", "implicit bias"],
+            demos=[
+                (
+                    "edge-of-stability",
+                    "Full-batch GD on a small network over handwritten digits: the sharpness climbs"
+                    " to 2/η (dotted lines) and hovers there, while the loss keeps falling in fits"
+                    " and starts.",
+                ),
+                (
+                    "quadratic-stability",
+                    "Why 2/η: on a quadratic, GD converges exactly when η < 2/λ_max. Try a step"
+                    " size above 0.2.",
+                ),
+                (
+                    "implicit-bias",
+                    "GD on the logistic loss turns toward the max-margin separator, but only like"
+                    " 1/log t: note the log axis.",
+                ),
+            ],
         ),
         SampleTalk(
             slug="implicit-bias-on-separable-data",
@@ -129,6 +149,7 @@ def sample_talks(today: date) -> list[SampleTalk]:
                 "early stopping. (Sample talk for the demo content.)</p>"
             ),
             topics=["implicit bias", "optimization"],
+            demos=[("implicit-bias", "The separator GD finds, and its angle to the SVM's.")],
         ),
         SampleTalk(
             slug="sharpness-and-generalization-revisited",
@@ -192,6 +213,17 @@ def sample_talks(today: date) -> list[SampleTalk]:
     ]
 
 
+def demo_body(sample: SampleTalk) -> list[tuple[str, dict]]:
+    """Demo blocks with each demo's own defaults; publishing the talk queues their runs."""
+    return [
+        (
+            f"demo_{slug.replace('-', '_')}",
+            {"caption": caption, "params": get_demo(slug).params().model_dump(mode="json")},
+        )
+        for slug, caption in sample.demos
+    ]
+
+
 class Command(BaseCommand):
     help = "Load the first talk (Jian Li, 25 Sep 2024) and sample talks. Safe to run repeatedly."
 
@@ -209,10 +241,14 @@ class Command(BaseCommand):
         }
         created = 0
         for sample in sample_talks(date.today()):
-            if TalkPage.objects.child_of(series).filter(slug=sample.slug).exists():
-                continue
-            self.create_talk(series, sample, speakers, venues)
-            created += 1
+            talk = TalkPage.objects.child_of(series).filter(slug=sample.slug).first()
+            if talk is None:
+                self.create_talk(series, sample, speakers, venues)
+                created += 1
+            elif sample.demos and not talk.demo_blocks():
+                # Seeded before talks had demos: add them once.
+                talk.body = demo_body(sample)
+                talk.save_revision().publish()
         self.stdout.write(f"Seed content ready: {created} talk(s) created under {series.url}.")
 
     def home_page(self) -> HomePage:
@@ -270,6 +306,7 @@ class Command(BaseCommand):
             venue=venue,
             status=sample.status,
             abstract=sample.abstract,
+            body=demo_body(sample),
         )
         for order, slug in enumerate(sample.speakers):
             talk.speaker_links.add(TalkSpeaker(speaker=speakers[slug], sort_order=order))

@@ -1,0 +1,146 @@
+"""The StreamField block an editor drops beside an abstract: a demo, default parameters, a caption.
+
+The parameter form is generated from the demo's pydantic model (its JSON Schema gives each field's
+kind, bounds, default and help text) and a submitted form is validated by that same model, so the
+admin refuses exactly what the API refuses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from pydantic import ValidationError as ParamsError
+from wagtail import blocks
+
+from demos.models import DemoRun, run_key
+from demos.registry import DEMOS, Demo, get_demo
+from demos.sims.base import DemoParams
+
+
+def _bounds(schema: dict[str, Any]) -> dict[str, Any]:
+    bounds = {}
+    if "minimum" in schema or "exclusiveMinimum" in schema:
+        bounds["min_value"] = schema.get("minimum", schema.get("exclusiveMinimum"))
+    if "maximum" in schema or "exclusiveMaximum" in schema:
+        bounds["max_value"] = schema.get("maximum", schema.get("exclusiveMaximum"))
+    return bounds
+
+
+def parameter_block(schema: dict[str, Any]) -> blocks.Block:
+    """One form field for one parameter, from its JSON Schema."""
+    common = {
+        "label": schema.get("title"),
+        "help_text": schema.get("description", ""),
+        "default": schema.get("default"),
+    }
+    if "enum" in schema:
+        return blocks.ChoiceBlock(choices=[(v, v) for v in schema["enum"]], **common)
+    if schema.get("type") == "integer":
+        return blocks.IntegerBlock(**common, **_bounds(schema))
+    if schema.get("type") == "number":
+        return blocks.FloatBlock(**common, **_bounds(schema))
+    if schema.get("type") == "array":
+        item = schema["items"]
+        child = (
+            blocks.IntegerBlock(**_bounds(item))
+            if item.get("type") == "integer"
+            else blocks.FloatBlock(**_bounds(item))
+        )
+        return blocks.ListBlock(
+            child, min_num=schema.get("minItems"), max_num=schema.get("maxItems"), **common
+        )
+    raise TypeError(f"no form field for a parameter of schema {schema!r}")
+
+
+class DemoBlock(blocks.StructBlock):
+    """A demo's chart beside the abstract, computed for the editor's default parameters."""
+
+    class Meta:
+        demo_slug = None
+        icon = "view"
+        group = "Demos"
+        template = "demos/blocks/demo_block.html"
+        form_classname = "demo-block struct-block"
+
+    @property
+    def demo(self) -> Demo:
+        return get_demo(self.meta.demo_slug)
+
+    def params_of(self, value) -> DemoParams:
+        """The demo's parameters from a block value (the form's values, as JSON)."""
+        return self.demo.params.model_validate_json(json.dumps(_plain(value["params"])))
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            self.params_of(value)
+        except ParamsError as error:
+            by_field: dict[str, ValidationError] = {}
+            for item in error.errors(include_url=False):
+                name = str(item["loc"][0]) if item["loc"] else "__all__"
+                by_field.setdefault(name, ValidationError(item["msg"]))
+            raise blocks.StructBlockValidationError(
+                {"params": blocks.StructBlockValidationError(by_field)}
+            ) from error
+        return value
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        demo = self.demo
+        try:
+            params = self.params_of(value)
+        except ParamsError:
+            # Saved before the demo's bounds changed: show the demo's own defaults instead.
+            params = demo.params()
+        context.update(
+            demo=demo,
+            params=params.model_dump(mode="json"),
+            params_schema=demo.params.model_json_schema(),
+            run=DemoRun.objects.filter(key=run_key(demo, params), recorded_at_talk=False).first(),
+        )
+        return context
+
+
+def demo_block(demo: Demo) -> DemoBlock:
+    schema = demo.params.model_json_schema()
+    parameter_blocks = [
+        (name, parameter_block(field)) for name, field in schema["properties"].items()
+    ]
+    return DemoBlock(
+        [
+            (
+                "caption",
+                blocks.CharBlock(
+                    required=False,
+                    max_length=300,
+                    help_text="Shown under the chart, e.g. what to look for.",
+                ),
+            ),
+            (
+                "params",
+                blocks.StructBlock(
+                    parameter_blocks,
+                    label="Default parameters",
+                    help_text="The chart visitors see first, computed when the page is published.",
+                ),
+            ),
+        ],
+        demo_slug=demo.slug,
+        label=f"Demo: {demo.title}",
+    )
+
+
+def demo_blocks() -> list[tuple[str, DemoBlock]]:
+    """One block type per demo, for a StreamField's block menu."""
+    return [(f"demo_{slug.replace('-', '_')}", demo_block(demo)) for slug, demo in DEMOS.items()]
+
+
+def _plain(value: Any) -> Any:
+    """A block value as plain JSON-able data (StructValue and ListValue unwrapped)."""
+    if isinstance(value, blocks.StructValue | dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, blocks.list_block.ListValue | list | tuple):
+        return [_plain(item) for item in value]
+    return value

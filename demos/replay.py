@@ -1,0 +1,121 @@
+"""A finished run as a Plotly animation of how its figure grew, from snapshots taken while it ran.
+
+Each frame holds only the traces that changed, matched to the final figure's traces by their
+type, name and axes (a partial figure may lack traces that had not started yet).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+REPLAY_FRAMES = 30  # snapshots kept per run: enough to scrub, small enough to fetch
+FRAME_DURATION_MS = 120
+
+
+def trace_identity(traces: list[dict]) -> list[tuple]:
+    seen: dict[tuple, int] = {}
+    identities = []
+    for trace in traces:
+        base = (
+            trace.get("type", "scatter"),
+            trace.get("name"),
+            trace.get("xaxis", "x"),
+            trace.get("yaxis", "y"),
+        )
+        seen[base] = seen.get(base, 0) + 1
+        identities.append((*base, seen[base]))
+    return identities
+
+
+def _frame_name(fraction: float) -> str:
+    return f"{round(100 * fraction)}%"
+
+
+def _by_final_index(snapshot: dict, index_of: dict[tuple, int]) -> dict[int, dict]:
+    data = snapshot.get("data", [])
+    return {
+        index_of[identity]: trace
+        for identity, trace in zip(trace_identity(data), data, strict=True)
+        if identity in index_of
+    }
+
+
+def _points(trace: dict) -> tuple:
+    return trace.get("x"), trace.get("y")
+
+
+def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
+    """The final figure with frames, a play/pause button and a slider over the snapshots."""
+    traces = final.get("data", [])
+    index_of = {identity: i for i, identity in enumerate(trace_identity(traces))}
+    timeline = [(fraction, _by_final_index(s, index_of)) for fraction, s in snapshots]
+    timeline.append((1.0, dict(enumerate(traces))))
+    # Traces every snapshot shows exactly as the final figure does (axes lines, contours) stay.
+    moving = [
+        i
+        for i, trace in enumerate(traces)
+        if any(i not in shown or _points(shown[i]) != _points(trace) for _, shown in timeline)
+    ]
+    frames: list[dict[str, Any]] = []
+    for fraction, shown in timeline:
+        # A trace that had not started yet is drawn empty.
+        data = [
+            {"x": shown[i].get("x", []), "y": shown[i].get("y", [])}
+            if i in shown
+            else {"x": [], "y": []}
+            for i in moving
+        ]
+        frames.append({"name": _frame_name(fraction), "data": data, "traces": moving})
+    names = [frame["name"] for frame in frames]
+    layout = dict(final.get("layout", {}))
+    layout["updatemenus"] = [
+        {
+            "type": "buttons",
+            "direction": "left",
+            "x": 0,
+            "y": -0.12,
+            "xanchor": "left",
+            "yanchor": "top",
+            "showactive": False,
+            "buttons": [
+                {
+                    "label": "▶ Play",
+                    "method": "animate",
+                    "args": [
+                        names,
+                        {
+                            "frame": {"duration": FRAME_DURATION_MS, "redraw": False},
+                            "transition": {"duration": 0},
+                            "mode": "immediate",
+                        },
+                    ],
+                },
+                {
+                    "label": "❚❚ Pause",
+                    "method": "animate",
+                    "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}],
+                },
+            ],
+        }
+    ]
+    layout["sliders"] = [
+        {
+            "active": len(frames) - 1,
+            "x": 0.15,
+            "y": -0.08,
+            "len": 0.85,
+            "currentvalue": {"prefix": "Run progress: "},
+            "steps": [
+                {
+                    "label": name,
+                    "method": "animate",
+                    "args": [
+                        [name],
+                        {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"},
+                    ],
+                }
+                for name in names
+            ],
+        }
+    ]
+    return {"data": traces, "layout": layout, "frames": frames}
