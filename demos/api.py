@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from ninja import NinjaAPI, Router, Schema
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.utils import check_csrf
@@ -201,16 +201,16 @@ def create_run(request, slug: str, talk: int | None = None, live: bool = False):
     try:
         demo = get_demo(slug)
     except KeyError as exc:
-        return 404, {"detail": str(exc.args[0])}
+        return Status(404, {"detail": str(exc.args[0])})
     if len(request.body) > MAX_BODY_BYTES:
-        return 413, {"detail": f"The parameters must fit in {MAX_BODY_BYTES} bytes."}
+        return Status(413, {"detail": f"The parameters must fit in {MAX_BODY_BYTES} bytes."})
     try:
         params = demo.params.model_validate_json(request.body or b"{}")
     except ValidationError as error:
         errors = field_errors(error)
         if any(item["type"] == "json_invalid" for item in errors):
-            return 400, {"detail": [{**item, "field": "body"} for item in errors]}
-        return 422, {"detail": errors}
+            return Status(400, {"detail": [{**item, "field": "body"} for item in errors]})
+        return Status(422, {"detail": errors})
     talk_page = find_talk(talk)
     if live:
         check_presenter(request, talk_page)
@@ -234,17 +234,17 @@ def create_run(request, slug: str, talk: int | None = None, live: bool = False):
         "url": run.api_url(),
         "permalink": run.get_absolute_url(),
     }
-    return (202 if created else 200), body
+    return Status(202 if created else 200, body)
 
 
-@router.get("/runs/{run_id}", response={200: RunOut, 404: ErrorOut}, url_name="get_run")
+@router.get("/runs/{int:run_id}", response={200: RunOut, 404: ErrorOut}, url_name="get_run")
 def get_run(request, run_id: int):
     """A run's status and progress; its figure (partial while running) and, when done, result."""
     run = DemoRun.objects.filter(pk=run_id).first() if 0 < run_id <= MAX_ID else None
     if run is None:
-        return 404, {"detail": f"No run with id {run_id}."}
+        return Status(404, {"detail": f"No run with id {run_id}."})
     recover_if_stale(run)
-    return 200, run_state(run)
+    return Status(200, run_state(run))
 
 
 api.add_router("/", router)

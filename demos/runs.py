@@ -71,8 +71,8 @@ def request_run(
         if created:
             enqueue(run)
         elif _worth_retrying(run):
-            _requeue(run, attempts=0)
-            created = True
+            created = _requeue(run, attempts=0)
+            run.refresh_from_db()
     return run, created
 
 

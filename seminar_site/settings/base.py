@@ -133,11 +133,10 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "seminar.example.org")
 
 TASKS = {
-    # Wagtail's own small jobs (search and reference indexes) run inline, as they always have.
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
-    # Demo runs wait in the database until `manage.py db_worker --backend demos` claims them;
-    # on PostgreSQL any number of workers on any number of hosts share the queue.
-    "demos": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    # Jobs wait in the database until `manage.py db_worker` claims one: demo runs, and Wagtail's
+    # own small jobs (reference index, image focal points). On PostgreSQL any number of workers
+    # on any number of hosts share the queue (SELECT ... FOR UPDATE SKIP LOCKED).
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
 
 # Limits on demo runs. Finished runs are always served; these bound new work only.

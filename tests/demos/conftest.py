@@ -1,0 +1,25 @@
+"""Helpers for tests of demo runs: the real worker, run in this process until the queue is empty."""
+
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+
+
+def run_worker() -> None:
+    """`manage.py db_worker --batch`: run every queued task, then return.
+
+    The worker recycles database connections between tasks as a long-lived process should;
+    here that would end the test's own transaction, so it is switched off.
+    """
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+
+@pytest.fixture
+def generous_limits(settings):
+    settings.DEMO_RATE_LIMIT = 10_000
+    settings.DEMO_QUEUE_LIMIT = 10_000
+    return settings
