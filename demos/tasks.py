@@ -30,7 +30,7 @@ class Superseded(Exception):
     """This worker was presumed dead and the run handed to another; stop quietly."""
 
 
-@task()
+@task(backend="demos")
 def run_demo(run_id: int) -> str:
     # Whoever starts work first picks up what dead workers left behind.
     recover_stale_runs()

@@ -453,9 +453,9 @@ class TalkPage(RoutablePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["page_structured_data"] = self.structured_data(request)
-        context["recorded_runs"] = DemoRun.objects.recorded_at(self).filter(
-            status=DemoRun.Status.DONE
-        )
+        # A preview of a page never saved has no runs yet.
+        recorded = DemoRun.objects.recorded_at(self) if self.pk else DemoRun.objects.none()
+        context["recorded_runs"] = recorded.filter(status=DemoRun.Status.DONE)
         return context
 
     @path("present/", name="present")

@@ -133,10 +133,13 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "seminar.example.org")
 
 TASKS = {
-    # Jobs wait in the database until `manage.py db_worker` claims one: demo runs, and Wagtail's
-    # own small jobs (reference index, image focal points). On PostgreSQL any number of workers
-    # on any number of hosts share the queue (SELECT ... FOR UPDATE SKIP LOCKED).
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    # Wagtail's own small jobs (search index, reference index) run inline, so a published talk
+    # is searchable at once and never waits behind a demo run.
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    # Demo runs wait in the database until `manage.py db_worker --backend demos` claims one;
+    # on PostgreSQL any number of workers on any number of hosts share the queue
+    # (SELECT ... FOR UPDATE SKIP LOCKED).
+    "demos": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
 
 # Limits on demo runs. Finished runs are always served; these bound new work only.

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 
 def run_worker() -> None:
-    """`manage.py db_worker --batch`: run every queued task, then return.
+    """`manage.py db_worker --backend demos --batch`: run every queued task, then return.
 
     The worker recycles database connections between tasks as a long-lived process should;
     here that would end the test's own transaction, so it is switched off.
@@ -15,7 +15,15 @@ def run_worker() -> None:
     with mock.patch(
         "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
     ):
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+        call_command(
+            "db_worker",
+            "--backend",
+            "demos",
+            "--batch",
+            "--no-reload",
+            "--no-startup-delay",
+            verbosity=0,
+        )
 
 
 @pytest.fixture
