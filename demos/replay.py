@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from demos.compact import TRACE_TYPES
+
 REPLAY_FRAMES = 30  # snapshots kept per run: enough to scrub, small enough to fetch
 FRAME_DURATION_MS = 120
+DEFAULT_BOTTOM_MARGIN = 80  # plotly.js's default, in pixels
+CONTROLS_HEIGHT = 110  # pixels added under the figure for the play button and the slider
 
 
 def trace_identity(traces: list[dict]) -> list[tuple]:
@@ -54,7 +58,9 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
     moving = [
         i
         for i, trace in enumerate(traces)
-        if any(i not in shown or _points(shown[i]) != _points(trace) for _, shown in timeline)
+        # Only line and marker traces grow step by step; contours and the like stay as they end.
+        if trace.get("type", "scatter") in TRACE_TYPES
+        and any(i not in shown or _points(shown[i]) != _points(trace) for _, shown in timeline)
     ]
     frames: list[dict[str, Any]] = []
     for fraction, shown in timeline:
@@ -68,14 +74,20 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
         frames.append({"name": _frame_name(fraction), "data": data, "traces": moving})
     names = [frame["name"] for frame in frames]
     layout = dict(final.get("layout", {}))
+    # The controls go below whatever the figure keeps under its plots (axis titles, legend).
+    bottom = (layout.get("margin") or {}).get("b", DEFAULT_BOTTOM_MARGIN)
+    layout["margin"] = {**(layout.get("margin") or {}), "b": bottom + CONTROLS_HEIGHT}
+    if layout.get("height"):
+        layout["height"] += CONTROLS_HEIGHT
     layout["updatemenus"] = [
         {
             "type": "buttons",
             "direction": "left",
             "x": 0,
-            "y": -0.12,
+            "y": 0,
             "xanchor": "left",
             "yanchor": "top",
+            "pad": {"t": bottom + 20},
             "showactive": False,
             "buttons": [
                 {
@@ -84,7 +96,7 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
                     "args": [
                         names,
                         {
-                            "frame": {"duration": FRAME_DURATION_MS, "redraw": False},
+                            "frame": {"duration": FRAME_DURATION_MS, "redraw": True},
                             "transition": {"duration": 0},
                             "mode": "immediate",
                         },
@@ -101,9 +113,11 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
     layout["sliders"] = [
         {
             "active": len(frames) - 1,
-            "x": 0.15,
-            "y": -0.08,
-            "len": 0.85,
+            "x": 0.18,
+            "y": 0,
+            "yanchor": "top",
+            "len": 0.82,
+            "pad": {"t": bottom + 10},
             "currentvalue": {"prefix": "Run progress: "},
             "steps": [
                 {
@@ -111,7 +125,7 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
                     "method": "animate",
                     "args": [
                         [name],
-                        {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"},
+                        {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"},
                     ],
                 }
                 for name in names

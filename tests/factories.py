@@ -4,14 +4,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
 from talks.models import HomePage, Speaker, TalkIndexPage, TalkPage, TalkSpeaker, Venue
 
 
 def make_site() -> TalkIndexPage:
     """A home page as the default site's root, with one series under it."""
-    root = Page.get_first_root_node()
+    # A transactional test starts from a flushed database, without Wagtail's tree root.
+    Locale.objects.get_or_create(language_code="en")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     home = HomePage(title="Seminar home", slug="home-test")
     root.add_child(instance=home)
     home.save_revision().publish()

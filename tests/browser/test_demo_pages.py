@@ -1,0 +1,148 @@
+"""Demos on talk pages in a real Chromium, with a real task worker computing the runs."""
+
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django_tasks_db.management.commands.db_worker import Worker
+
+from demos.blocks import demo_block
+from demos.registry import get_demo
+from demos.runs import request_run
+from talks.management.commands.seed_demo_content import FIRST_TALK_SLUG
+from talks.models import TalkPage
+from tests.conftest import require
+from tests.demos.conftest import run_worker
+from tests.factories import make_site, make_talk
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+EDGE = get_demo("edge-of-stability")
+SMALL_EDGE = {"step_sizes": [0.2], "steps": 400, "examples": 200}
+
+
+@pytest.fixture
+def worker(settings):
+    """`manage.py db_worker --backend demos` in a thread beside the live server."""
+    require(
+        connection.vendor == "postgresql",
+        "a worker beside the live server needs PostgreSQL (in-memory SQLite locks its tables)",
+    )
+    settings.DEMO_RATE_LIMIT = settings.DEMO_QUEUE_LIMIT = 100
+    loop = Worker(
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="demos",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="browser-test",
+        excluded_queue_names=[],
+    )
+
+    def work():
+        try:
+            loop.run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    yield loop
+    loop.running = False
+    thread.join(timeout=60)
+
+
+def chart_ready(page, index=0):
+    page.wait_for_function(
+        f"document.querySelectorAll('.demo .demo-chart')[{index}]?.querySelector('.main-svg')",
+        timeout=30_000,
+    )
+
+
+def test_the_seeded_talk_shows_its_precomputed_charts(page, live_server, artifacts):
+    call_command("seed_demo_content", verbosity=0)
+    run_worker()  # what `make run`'s worker does after seeding
+    talk = TalkPage.objects.get(slug=FIRST_TALK_SLUG)
+    page.goto(live_server.url + talk.url)
+    for index in range(3):
+        chart_ready(page, index)
+    titles = page.locator(".demo .gtitle").all_text_contents()
+    assert any("sharpness rises to 2/η" in t for t in titles)
+    assert not [url for url in page.requests if "/api/" in url]  # nothing computed on view
+    assert page.locator(".demo-progress:visible").count() == 0
+    page.screenshot(path=artifacts / "talk-with-demos.png", full_page=True)
+    assert page.console_errors == []
+
+
+def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, worker, artifacts):
+    series = make_site()
+    talk = make_talk(series, publish=False, title="Sharpness, live")
+    block = demo_block(EDGE)
+    defaults = EDGE.params.model_validate(SMALL_EDGE).model_dump(mode="json")
+    talk.body = [("demo_edge_of_stability", block.to_python({"caption": "", "params": defaults}))]
+    talk.save_revision().publish()  # queues the default run; the worker computes it
+    page.goto(live_server.url + talk.url)
+    chart_ready(page)
+    page.wait_for_selector('.demo[data-status="done"]')
+    last_step = "Math.max(...document.querySelector('.demo-chart').data[0].x)"
+    assert page.evaluate(last_step) == 400
+
+    page.locator(".demo-controls-box summary").click()
+    steps = page.locator('.demo-field[data-name="steps"] input[type=number]')
+    steps.fill("3000")
+    steps.dispatch_event("change")
+    seen = set()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        seen.add(page.evaluate("document.querySelector('.demo-progress').value"))
+        if page.evaluate("document.querySelector('.demo').dataset.status") == "done" and (
+            page.evaluate(last_step) == 3000
+        ):
+            break
+        time.sleep(0.05)
+    assert page.evaluate(last_step) == 3000  # the chart shows the new run
+    assert any(0 < value < 1 for value in seen), seen  # the progress bar moved
+    page.screenshot(path=artifacts / "demo-after-new-run.png", full_page=True)
+
+    link = page.locator(".demo-permalink a")
+    drawn = page.evaluate("JSON.stringify(document.querySelector('.demo-chart').data)")
+    page.goto(live_server.url + link.get_attribute("href"))
+    chart_ready(page)
+    assert page.evaluate("JSON.stringify(document.querySelector('.demo-chart').data)") == drawn
+    # The modebar's PNG export gives a PNG file.
+    page.locator(".demo-chart").hover()
+    with page.expect_download() as download:
+        page.locator('.demo-chart .modebar-btn[data-title*="png" i]').click()
+    png = download.value.path().read_bytes()
+    assert download.value.suggested_filename.endswith(".png") and png[:8] == b"\x89PNG\r\n\x1a\n"
+    page.screenshot(path=artifacts / "run-permalink.png", full_page=True)
+    assert page.console_errors == []
+
+
+def test_a_run_recorded_at_the_talk_replays(page, live_server, artifacts):
+    series = make_site()
+    talk = make_talk(series, title="Recorded")
+    quadratic = get_demo("quadratic-stability")
+    run, _ = request_run(
+        quadratic, quadratic.params(steps=200), talk=talk, recorded_at_talk=True, limited=False
+    )
+    run_worker()
+    page.goto(live_server.url + talk.url)
+    page.locator(".recorded-runs a", has_text="Replay").click()
+    page.wait_for_selector('.demo-replay[data-ready="true"]')
+    labels = set()
+    page.locator(".demo-replay .updatemenu-button", has_text="Play").click()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(labels) < 5:
+        labels.add(page.evaluate("document.querySelector('.demo-replay').layout.sliders[0].active"))
+        time.sleep(0.05)
+    assert len(labels) >= 5, labels  # the slider walked through the run's frames
+    slider = "document.querySelector('.demo-replay').layout.sliders[0]"
+    # It plays to the end.
+    page.wait_for_function(f"{slider}.active === {slider}.steps.length - 1", timeout=20_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts / "replay.png", full_page=True)
+    assert page.console_errors == []
