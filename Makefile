@@ -15,6 +15,10 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@# plotly.js's cartesian bundle (a third of the full one), at the version plotly.py draws for;
+	@# without npm the full bundle inside the plotly package is served instead.
+	-npm install --prefix .cache/plotly-js --no-save --no-audit --no-fund --loglevel=error \
+	  plotly.js-cartesian-dist-min@$$($(PY) -c "import plotly.offline as o; print(o.get_plotlyjs_version())")
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -6,10 +6,12 @@ Every answer to a bad request is a 4xx with a JSON body; errors about parameters
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import HttpError
@@ -17,7 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.utils import check_csrf
 from pydantic import ValidationError
 
-from demos.models import DemoRun
+from demos.models import FINISHED_CACHE_SECONDS, DemoRun
 from demos.registry import DEMOS, Demo, get_demo
 from demos.runs import RunRefused, recover_if_stale, request_run
 
@@ -93,7 +95,7 @@ def demo_summary(demo: Demo) -> dict[str, Any]:
         "title": demo.title,
         "summary": demo.summary,
         "code_version": demo.code_version,
-        "params_schema": demo.params.model_json_schema(),
+        "params_schema": demo.params_schema,
         "defaults": demo.params().model_dump(mode="json"),
         "runs_url": reverse("api:create_run", kwargs={"slug": demo.slug}),
     }
@@ -240,9 +242,16 @@ def create_run(request, slug: str, talk: int | None = None, live: bool = False):
 @router.get("/runs/{int:run_id}", response={200: RunOut, 404: ErrorOut}, url_name="get_run")
 def get_run(request, run_id: int):
     """A run's status and progress; its figure (partial while running) and, when done, result."""
-    run = DemoRun.objects.filter(pk=run_id).first() if 0 < run_id <= MAX_ID else None
+    runs = DemoRun.objects.defer("replay")
+    run = runs.filter(pk=run_id).first() if 0 < run_id <= MAX_ID else None
     if run is None:
         return Status(404, {"detail": f"No run with id {run_id}."})
+    if run.status == DemoRun.Status.DONE:
+        # A finished run never changes: its answer is built once per process.
+        body = cache.get_or_set(
+            f"demo-run-state:{run.pk}", lambda: json.dumps(run_state(run)), FINISHED_CACHE_SECONDS
+        )
+        return HttpResponse(body, content_type="application/json")
     recover_if_stale(run)
     return Status(200, run_state(run))
 

@@ -97,14 +97,16 @@ class DemoBlock(blocks.StructBlock):
         context.update(
             demo=demo,
             params=params.model_dump(mode="json"),
-            params_schema=demo.params.model_json_schema(),
-            run=DemoRun.objects.filter(key=run_key(demo, params), recorded_at_talk=False).first(),
+            params_schema=demo.params_schema,
+            run=DemoRun.objects.for_display()
+            .filter(key=run_key(demo, params), recorded_at_talk=False)
+            .first(),
         )
         return context
 
 
 def demo_block(demo: Demo) -> DemoBlock:
-    schema = demo.params.model_json_schema()
+    schema = demo.params_schema
     parameter_blocks = [
         (name, parameter_block(field)) for name, field in schema["properties"].items()
     ]

@@ -39,6 +39,11 @@ class Demo:
         return self.module.figure
 
     @cached_property
+    def params_schema(self) -> dict:
+        """The parameters' JSON Schema: the API's, the admin form's and the controls' source."""
+        return self.params.model_json_schema()
+
+    @cached_property
     def code_version(self) -> str:
         """A digest of the simulation code, so stored runs are recomputed when it changes."""
         digest = hashlib.sha256()

@@ -1,8 +1,9 @@
-"""Serves plotly.js from the installed plotly package as the static file vendor/plotly.min.js.
+"""Serves plotly.js as the static file vendor/plotly.min.js, never from a CDN or the repository.
 
-No third-party bundle is committed: the file comes from whatever plotly version is installed, so
-the figures the server builds and the library that draws them always match. WhiteNoise then
-compresses it and gives it a hashed name like any other static file.
+`make setup` fetches npm's cartesian bundle (every trace type our figures use, a third of the full
+size) at the version the installed plotly package draws for; without it, the full bundle shipped
+inside the plotly package is served. WhiteNoise compresses it and gives it a hashed name like any
+other static file.
 """
 
 from pathlib import Path
@@ -12,14 +13,27 @@ from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 
 PLOTLY_JS = "vendor/plotly.min.js"
-SOURCE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PARTIAL_BUNDLE = (
+    Path(__file__).resolve().parents[1]
+    / ".cache/plotly-js/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js"
+)
+FULL_BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+SOURCE = PARTIAL_BUNDLE if PARTIAL_BUNDLE.exists() else FULL_BUNDLE
+
+
+class BundleStorage(FileSystemStorage):
+    """The one file, under the name it is served by."""
+
+    prefix = str(Path(PLOTLY_JS).parent)
+
+    def path(self, name: str) -> str:
+        return str(SOURCE)
 
 
 class PlotlyFinder(BaseFinder):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.storage = FileSystemStorage(location=SOURCE.parent)
-        self.storage.prefix = str(Path(PLOTLY_JS).parent)
+        self.storage = BundleStorage(location=SOURCE.parent)
 
     def check(self, **kwargs):
         return []
@@ -30,4 +44,4 @@ class PlotlyFinder(BaseFinder):
         return [str(SOURCE)] if find_all or kwargs.get("all") else str(SOURCE)
 
     def list(self, ignore_patterns):
-        yield SOURCE.name, self.storage
+        yield Path(PLOTLY_JS).name, self.storage

@@ -20,7 +20,7 @@ def run_detail(request, run_id: int):
         "run": run,
         "demo": demo,
         "params": run.params,
-        "params_schema": demo.params.model_json_schema(),
+        "params_schema": demo.params_schema,
         "talk": run.talk if run.talk and run.talk.live else None,
     }
     return render(request, "demos/run_detail.html", context)

@@ -109,3 +109,21 @@ def test_runs_recorded_at_the_talk_are_listed_on_its_page(client, series):
     assert "Demos run at the talk" in page and f"/runs/{run.pk}/" in page
     permalink = client.get(f"/runs/{run.pk}/").content.decode()
     assert "Recorded at the talk" in permalink and 'data-json="replay"' in permalink
+
+
+def test_markup_in_captions_and_figures_never_runs(client, series):
+    block = demo_block(QUADRATIC)
+    talk = make_talk(series, publish=False)
+    value = block_value(block)
+    value["caption"] = "<script>alert('caption')</script>"
+    talk.body = [("demo_quadratic_stability", value)]
+    talk.save_revision().publish()
+    run_worker()
+    run = DemoRun.objects.get()
+    run.figure["layout"]["title"]["text"] = "</script><script>alert('figure')</script>"
+    run.save()
+    page = client.get(talk.url).content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#x27;caption&#x27;)" in page
+    figure = page.split('data-json="figure"><script type="application/json">')[1]
+    assert json.loads(figure.split("</script>")[0])["layout"]["title"]["text"].startswith("</")
