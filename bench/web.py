@@ -188,11 +188,16 @@ def main() -> None:
 
     static_rps = rows["static file"]["rps"]
     print(f"\n{args.connections} connections, {args.seconds} s each, gunicorn 2 workers, loopback")
-    print(f"{'':12} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'vs static':>10} {'errors':>7}")
+    print("times in ms; server = gunicorn's time per request, client = wrk's (adds queueing)")
+    print(
+        f"{'':12} {'server p50':>10} {'server p99':>10} {'client p50':>10} {'client p99':>10}"
+        f" {'req/s':>7} {'vs static':>9} {'errors':>6}"
+    )
     for name, row in rows.items():
         print(
-            f"{name:12} {row['p50']:8.1f} {row['p99']:8.1f} {row['rps']:8.0f}"
-            f" {row['rps'] / static_rps:10.2f} {row['errors']:7d}"
+            f"{name:12} {row['server_p50']:10.1f} {row['server_p99']:10.1f} {row['p50']:10.1f}"
+            f" {row['p99']:10.1f} {row['rps']:7.0f} {row['rps'] / static_rps:9.2f}"
+            f" {row['errors']:6d}"
         )
     print(json.dumps({name: row for name, row in rows.items()}))
 
