@@ -60,7 +60,9 @@
   function buildField(name, spec, value) {
     var id = "demo-field-" + ++uid;
     var field = make("div", { class: "demo-field", "data-name": name });
-    var title = (spec.title || name) + (spec.unit ? " (" + spec.unit + ")" : "");
+    var title = spec.title || name;
+    // "Steps (steps)" says nothing twice: add the unit only when the title lacks it.
+    if (spec.unit && title.toLowerCase().indexOf(spec.unit) === -1) title += " (" + spec.unit + ")";
     field.appendChild(make("label", { for: id }, title));
     var help = spec.description ? make("small", { id: id + "-help", class: "muted" }, spec.description) : null;
     var input;
