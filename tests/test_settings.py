@@ -61,3 +61,14 @@ def test_database_url_selects_postgresql():
         },
     )
     assert result.stdout.strip() == "django.db.backends.postgresql", result.stderr
+
+
+def test_site_pages_allow_only_our_own_scripts(client, series):
+    from tests.factories import make_talk
+
+    policy = client.get(make_talk(series).url)["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"  # no inline script, no other origin
+    assert directives["default-src"] == "'self'" and directives["object-src"] == "'none'"
+    # Wagtail's admin runs inline scripts of its own and keeps its own rules.
+    assert "Content-Security-Policy" not in client.get("/admin/login/")

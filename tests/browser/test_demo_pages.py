@@ -57,7 +57,8 @@ def worker(settings):
 
 def chart_ready(page, index=0):
     page.wait_for_function(
-        f"document.querySelectorAll('.demo .demo-chart')[{index}]?.querySelector('.main-svg')",
+        f"() => document.querySelectorAll('.demo .demo-chart')[{index}]"
+        "?.querySelector('.main-svg')",
         timeout=30_000,
     )
 
@@ -142,7 +143,7 @@ def test_a_run_recorded_at_the_talk_replays(page, live_server, artifacts):
     assert len(labels) >= 5, labels  # the slider walked through the run's frames
     slider = "document.querySelector('.demo-replay').layout.sliders[0]"
     # It plays to the end.
-    page.wait_for_function(f"{slider}.active === {slider}.steps.length - 1", timeout=20_000)
+    page.wait_for_function(f"() => {slider}.active === {slider}.steps.length - 1", timeout=20_000)
     page.wait_for_timeout(500)
     page.screenshot(path=artifacts / "replay.png", full_page=True)
     assert page.console_errors == []

@@ -7,7 +7,7 @@ from talks.models import TalkPage
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 FIRST_TITLE = (
