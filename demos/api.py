@@ -249,7 +249,9 @@ def get_run(request, run_id: int):
     if run.status == DemoRun.Status.DONE:
         # A finished run never changes: its answer is built once per process.
         body = cache.get_or_set(
-            f"demo-run-state:{run.pk}", lambda: json.dumps(run_state(run)), FINISHED_CACHE_SECONDS
+            f"demo-run-state:{run.pk}:{run.key}",
+            lambda: json.dumps(run_state(run)),
+            FINISHED_CACHE_SECONDS,
         )
         return HttpResponse(body, content_type="application/json")
     recover_if_stale(run)

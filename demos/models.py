@@ -141,7 +141,7 @@ class DemoRun(models.Model):
             return f'<script type="application/json">{text}</script>'
 
         return mark_safe(  # noqa: S308 -- JSON escaped for a script element, as json_script does
-            cache.get_or_set(f"demo-run-figure:{self.pk}", build, FINISHED_CACHE_SECONDS)
+            cache.get_or_set(f"demo-run-figure:{self.pk}:{self.key}", build, FINISHED_CACHE_SECONDS)
         )
 
     def api_url(self) -> str:

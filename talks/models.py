@@ -456,6 +456,11 @@ class TalkPage(RoutablePageMixin, Page):
         # A preview of a page never saved has no runs yet.
         recorded = DemoRun.objects.recorded_at(self) if self.pk else DemoRun.objects.none()
         context["recorded_runs"] = recorded.filter(status=DemoRun.Status.DONE)
+        context["can_present"] = (
+            request.user.is_authenticated
+            and bool(self.demo_blocks())
+            and self.permissions_for_user(request.user).can_edit()
+        )
         return context
 
     @path("present/", name="present")

@@ -28,3 +28,11 @@ def require(condition: bool, reason: str) -> None:
 @pytest.fixture
 def series(db):
     return make_site()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with a fresh database, so with an empty cache too."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -97,6 +97,9 @@ def test_the_presenter_view_is_for_editors_only(client, series):
     client.force_login(editor)
     page = client.get(talk.url + "present/").content.decode()
     assert 'data-live="true"' in page and "csrfmiddlewaretoken" in page
+    assert "Present the demos" in client.get(talk.url).content.decode()
+    client.logout()
+    assert "Present the demos" not in client.get(talk.url).content.decode()
 
 
 def test_runs_recorded_at_the_talk_are_listed_on_its_page(client, series):
