@@ -9,7 +9,14 @@ from types import ModuleType
 
 import plotly.graph_objects as go
 
-from demos.sims import edge_of_stability, implicit_bias, quadratic_stability
+from demos.sims import (
+    adversarial_vulnerability,
+    edge_of_stability,
+    gd_vs_sgd,
+    homogeneous_margin,
+    implicit_bias,
+    quadratic_stability,
+)
 from demos.sims.base import DemoParams, DemoResult, ProgressCallback
 
 SIMS_DIR = Path(__file__).parent / "sims"
@@ -72,6 +79,24 @@ DEMOS: dict[str, Demo] = {
             "Implicit bias toward the max margin",
             "GD on the logistic loss turns toward the max-margin separator, slowly.",
             implicit_bias,
+        ),
+        Demo(
+            "homogeneous-margin",
+            "Margins of homogeneous networks",
+            "A ReLU network without biases keeps raising its normalized margin once it fits.",
+            homogeneous_margin,
+        ),
+        Demo(
+            "adversarial-vulnerability",
+            "GD's solutions are not robust",
+            "On nearly orthogonal data, GD's network flips far closer than a robust one must.",
+            adversarial_vulnerability,
+        ),
+        Demo(
+            "gd-vs-sgd",
+            "GD versus SGD: sharpness at the end",
+            "Same network, same epochs: the smaller the batch, the flatter the end point.",
+            gd_vs_sgd,
         ),
     )
 }

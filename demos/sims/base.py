@@ -42,10 +42,11 @@ class DemoParams(BaseModel):
                 self,
                 self.cost_field,
                 "cost_budget",
-                "this run would cost {cost:.3g} units of work, over the budget of {budget:.3g};"
+                "this run would cost {cost} units of work, over the budget of {budget};"
                 " lower this value (or another size parameter)",
-                cost=cost,
-                budget=self.cost_budget,
+                # pydantic fills in plain {names} only, so the numbers come formatted.
+                cost=f"{cost:.3g}",
+                budget=f"{self.cost_budget:.3g}",
             )
         return self
 

@@ -37,7 +37,32 @@ SHARPNESS_TOLERANCE = 1e-3
 StepSize = Annotated[float, Field(gt=0, le=1.0)]
 
 
-class Params(DemoParams):
+class DigitsNetwork:
+    """What the demos that train an MLP on the digits derive from hidden_width, hidden_layers,
+    classes and examples (fields each demo's Params declares)."""
+
+    def check_examples(self) -> None:
+        available = self.classes * EXAMPLES_PER_CLASS
+        if self.examples > available:
+            raise field_error(
+                self,
+                "examples",
+                "too_many_examples",
+                "at most {available} examples for {classes} classes",
+                available=available,
+                classes=self.classes,
+            )
+
+    @property
+    def layer_widths(self) -> list[int]:
+        return [PIXELS] + [self.hidden_width] * self.hidden_layers + [self.classes]
+
+    @property
+    def parameter_count(self) -> int:
+        return sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(self.layer_widths))
+
+
+class Params(DigitsNetwork, DemoParams):
     step_sizes: list[StepSize] = Field(
         [0.05, 0.1, 0.2],
         min_length=1,
@@ -98,25 +123,8 @@ class Params(DemoParams):
 
     @model_validator(mode="after")
     def _enough_examples(self) -> "Params":
-        available = self.classes * EXAMPLES_PER_CLASS
-        if self.examples > available:
-            raise field_error(
-                self,
-                "examples",
-                "too_many_examples",
-                "at most {available} examples for {classes} classes",
-                available=available,
-                classes=self.classes,
-            )
+        self.check_examples()
         return self
-
-    @property
-    def layer_widths(self) -> list[int]:
-        return [PIXELS] + [self.hidden_width] * self.hidden_layers + [self.classes]
-
-    @property
-    def parameter_count(self) -> int:
-        return sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(self.layer_widths))
 
     def cost(self) -> float:
         # A sharpness estimate takes a handful of HVPs, each about two gradients.

@@ -12,6 +12,15 @@ SMALL = {
     "quadratic-stability": {"steps": 300},
     "edge-of-stability": {"step_sizes": [0.1, 0.2], "steps": 120, "examples": 100},
     "implicit-bias": {"steps": 20_000},
+    "homogeneous-margin": {"steps": 2000},
+    "adversarial-vulnerability": {"dimensions": [20, 50], "examples": 10, "steps": 200},
+    "gd-vs-sgd": {
+        "batch_sizes": [10, 60],
+        "epochs": 10,
+        "examples": 60,
+        "classes": 3,
+        "hidden_width": 8,
+    },
 }
 
 

@@ -129,6 +129,23 @@ def sample_talks(today: date) -> list[SampleTalk]:
                     "GD on the logistic loss turns toward the max-margin separator, but only like"
                     " 1/log t: note the log axis.",
                 ),
+                (
+                    "homogeneous-margin",
+                    "Without biases the network is 2-homogeneous: once every point is fitted, its"
+                    " normalized margin keeps rising (Lyu & Li, 2020). Drag the slider to watch"
+                    " the decision regions settle.",
+                ),
+                (
+                    "adversarial-vulnerability",
+                    "The solutions GD prefers are not robust: on nearly orthogonal data a"
+                    " perturbation far smaller than the points' separation flips every prediction,"
+                    " though a classifier robust to it exists.",
+                ),
+                (
+                    "gd-vs-sgd",
+                    "Same network, same epochs: full-batch GD ends at about 2/η, smaller batches"
+                    " in flatter places.",
+                ),
             ],
         ),
         SampleTalk(
@@ -224,6 +241,11 @@ def demo_body(sample: SampleTalk) -> list[tuple[str, dict]]:
     ]
 
 
+def missing_demos(talk: TalkPage, sample: SampleTalk) -> list[tuple[str, dict]]:
+    present = {child.block_type for child in talk.body}
+    return [block for block in demo_body(sample) if block[0] not in present]
+
+
 class Command(BaseCommand):
     help = "Load the first talk (Jian Li, 25 Sep 2024) and sample talks. Safe to run repeatedly."
 
@@ -245,9 +267,10 @@ class Command(BaseCommand):
             if talk is None:
                 self.create_talk(series, sample, speakers, venues)
                 created += 1
-            elif sample.demos and not talk.demo_blocks():
-                # Seeded before talks had demos: add them once.
-                talk.body = demo_body(sample)
+            elif missing := missing_demos(talk, sample):
+                # Seeded before these demos existed: add them once.
+                for block in missing:
+                    talk.body.append(block)
                 talk.save_revision().publish()
         self.stdout.write(f"Seed content ready: {created} talk(s) created under {series.url}.")
 

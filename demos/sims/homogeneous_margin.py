@@ -1,0 +1,328 @@
+"""Margins of homogeneous networks: GD on a ReLU net without biases keeps raising its margin.
+
+Lyu & Li (ICLR 2020): for a network that is L-homogeneous in its parameters, f(c theta) =
+c^L f(theta), trained by GD on the logistic loss, once the training loss is small enough that
+every point is classified correctly (summed loss < log 2), the normalized margin
+min_i y_i f(theta; x_i) / ||theta||^L increases and the direction of theta converges to a KKT
+point of the max-margin problem. Here f(theta; x) = sum_j a_j relu(w_j . x) on 2-D points, so
+L = 2; without biases f is also positively homogeneous in x, so the classes are angular sectors.
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from pydantic import Field, model_validator
+
+from demos.sims.base import (
+    DemoParams,
+    DemoResult,
+    ProgressCallback,
+    ProgressReporter,
+    field_error,
+    seed_field,
+)
+
+HOMOGENEITY = 2  # f(c theta) = c^2 f(theta): one factor from each layer
+CHECKPOINTS = 80  # log-spaced steps at which the margin is recorded
+FRAMES = 20  # of them, log-spaced, keep theta: the decision-region animation's frames
+GRID = 41  # points per side of the decision-region grid
+REACH = 1.6  # half-width of the plotted square
+
+
+class Params(DemoParams):
+    examples: int = Field(
+        40,
+        ge=4,
+        le=400,
+        title="Examples",
+        description="Number of points; the label alternates between angular sectors",
+        json_schema_extra={"unit": "points"},
+    )
+    sectors: int = Field(
+        4,
+        ge=2,
+        le=8,
+        title="Sectors",
+        description="The plane is cut into this many equal angular sectors of alternating label",
+    )
+    gap: float = Field(
+        10.0,
+        ge=0,
+        le=30,
+        title="Gap",
+        description="Points closer than this to a sector's edge are dropped",
+        json_schema_extra={"unit": "degrees"},
+    )
+    width: int = Field(
+        20,
+        ge=2,
+        le=200,
+        title="Hidden width",
+        description="ReLU units in the hidden layer (no biases anywhere)",
+        json_schema_extra={"unit": "units"},
+    )
+    init_scale: float = Field(
+        0.5,
+        gt=0,
+        le=5,
+        title="Initial scale",
+        description="Standard deviation of the initial weights",
+    )
+    step_size: float = Field(
+        0.5, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
+    )
+    steps: int = Field(
+        50_000,
+        ge=10,
+        le=500_000,
+        title="Steps",
+        description="Number of GD steps; the margin grows on a log scale of steps",
+        json_schema_extra={"unit": "steps"},
+    )
+    seed: int = seed_field()
+
+    cost_budget = 2e9
+    cost_field = "steps"
+
+    def cost(self) -> float:
+        return self.steps * self.examples * self.width
+
+    @model_validator(mode="after")
+    def _room_between_gaps(self) -> "Params":
+        sector = 360 / self.sectors
+        if 2 * self.gap >= sector:
+            raise field_error(
+                self,
+                "gap",
+                "gap_too_wide",
+                "with {sectors} sectors of {sector}° the gap must be under {half}°",
+                sectors=self.sectors,
+                sector=f"{sector:g}",
+                half=f"{sector / 2:g}",
+            )
+        return self
+
+
+class Result(DemoResult):
+    points: list[tuple[float, float]]
+    labels: list[int]
+    checkpoints: list[int]
+    loss: list[float]  # mean logistic loss at the checkpoints
+    normalized_margin: list[float]  # min_i y_i f(x_i) / ||theta||^2 at the checkpoints
+    parameter_norm: list[float]
+    separated_at: int | None  # first checkpoint with summed loss < log 2 (all points correct)
+    frame_steps: list[int]  # the checkpoints where theta is kept
+    # theta at those steps, each as (w_j1, w_j2, a_j) per hidden unit
+    parameters: list[list[tuple[float, float, float]]]
+
+
+def sector_points(params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """Points at radius 0.5 to 1.5, labelled +1/-1 by alternating sectors, away from the edges."""
+    rng = np.random.default_rng(params.seed)
+    sector = 2 * np.pi / params.sectors
+    gap = np.radians(params.gap)
+    # Labels alternate by sector index; with an odd count the last and first sectors share a
+    # label, which a ReLU network separates just as well.
+    kept = np.empty((0, 2))
+    angles_kept = np.empty(0)
+    while len(kept) < params.examples:
+        angle = rng.uniform(0, 2 * np.pi, size=4 * params.examples)
+        radius = rng.uniform(0.5, 1.5, size=angle.size)
+        offset = np.mod(angle, sector)
+        ok = (offset >= gap) & (offset <= sector - gap)
+        batch = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])[ok]
+        kept = np.vstack([kept, batch])
+        angles_kept = np.concatenate([angles_kept, angle[ok]])
+    points, angles = kept[: params.examples], angles_kept[: params.examples]
+    labels = np.where((angles // sector).astype(int) % 2 == 0, 1, -1)
+    return points, labels
+
+
+def network(hidden_weights: np.ndarray, output_weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """f(theta; x) = sum_j a_j relu(w_j . x) for each row of x."""
+    return np.maximum(x @ hidden_weights.T, 0) @ output_weights
+
+
+def loss_and_gradients(
+    hidden_weights: np.ndarray, output_weights: np.ndarray, points: np.ndarray, labels: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """Mean logistic loss, its gradients in w and a, and the margins y_i f(x_i)."""
+    pre = points @ hidden_weights.T
+    active = pre > 0
+    margins = labels * (np.maximum(pre, 0) @ output_weights)
+    loss = float(np.logaddexp(0, -margins).mean())
+    # d/dm log(1 + e^-m) = -sigmoid(-m), written with tanh so large margins cannot overflow.
+    slopes = -0.5 * (1 - np.tanh(0.5 * margins)) * labels / len(labels)
+    output_gradient = np.maximum(pre, 0).T @ slopes
+    hidden_gradient = ((slopes[:, None] * output_weights[None, :]) * active).T @ points
+    return loss, hidden_gradient, output_gradient, margins
+
+
+def normalized_margin(margins: np.ndarray, hidden: np.ndarray, output: np.ndarray) -> float:
+    norm_squared = float((hidden**2).sum() + (output**2).sum())
+    return float(margins.min()) / norm_squared ** (HOMOGENEITY / 2)
+
+
+def run(params: Params, progress: ProgressCallback | None = None) -> Result:
+    points, labels = sector_points(params)
+    rng = np.random.default_rng(params.seed + 1)
+    hidden = params.init_scale * rng.standard_normal((params.width, 2))
+    output = params.init_scale * rng.standard_normal(params.width)
+    checkpoints = set(np.geomspace(1, params.steps, CHECKPOINTS).round().astype(int).tolist())
+    frame_steps = set(np.geomspace(1, params.steps, FRAMES).round().astype(int).tolist())
+    checkpoints |= frame_steps | {0}
+    recorded: dict[str, list] = {
+        "checkpoints": [],
+        "loss": [],
+        "normalized_margin": [],
+        "parameter_norm": [],
+        "frame_steps": [],
+        "parameters": [],
+    }
+    separated_at: int | None = None
+    report = ProgressReporter(progress)
+
+    def result() -> Result:
+        return Result(
+            points=[tuple(p) for p in points.tolist()],
+            labels=labels.tolist(),
+            separated_at=separated_at,
+            **{key: list(values) for key, values in recorded.items()},
+        )
+
+    report_every = max(1, params.steps // 500)
+    log_two_over_n = np.log(2) / len(labels)
+    for step in range(params.steps + 1):
+        loss, hidden_gradient, output_gradient, margins = loss_and_gradients(
+            hidden, output, points, labels
+        )
+        if step in checkpoints:
+            if separated_at is None and loss < log_two_over_n:
+                separated_at = step
+            recorded["checkpoints"].append(step)
+            recorded["loss"].append(loss)
+            recorded["normalized_margin"].append(normalized_margin(margins, hidden, output))
+            recorded["parameter_norm"].append(float(np.sqrt((hidden**2).sum() + (output**2).sum())))
+            if step in frame_steps:
+                recorded["frame_steps"].append(step)
+                recorded["parameters"].append(
+                    [tuple(row) for row in np.column_stack([hidden, output]).tolist()]
+                )
+        if step == params.steps:
+            break
+        hidden = hidden - params.step_size * hidden_gradient
+        output = output - params.step_size * output_gradient
+        if step % report_every == 0:
+            report(step / params.steps, result)
+    final = result()
+    report(1.0, lambda: final)
+    return final
+
+
+def _regions(parameters: list[tuple[float, float, float]], grid: np.ndarray) -> list[list[int]]:
+    """The predicted label, +1 or -1, over the grid (integers keep the figure small)."""
+    theta = np.array(parameters)
+    values = network(theta[:, :2], theta[:, 2], grid.reshape(-1, 2)).reshape(GRID, GRID)
+    return np.where(values > 0, 1, -1).tolist()
+
+
+def figure(result: Result) -> go.Figure:
+    points = np.array(result.points)
+    labels = np.array(result.labels)
+    axis = np.linspace(-REACH, REACH, GRID)
+    grid = np.stack(np.meshgrid(axis, axis), axis=-1)
+    steps = np.array(result.checkpoints)
+    margins = np.array(result.normalized_margin)
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.12,
+        subplot_titles=("Decision regions of the network", "Normalized margin min yᵢf(xᵢ)/‖θ‖²"),
+    )
+    figure.add_trace(
+        go.Heatmap(
+            x=axis.tolist(),
+            y=axis.tolist(),
+            z=_regions(result.parameters[-1], grid),
+            zmin=-1,
+            zmax=1,
+            colorscale=[[0, "#fde0c5"], [1, "#cfe3f5"]],
+            showscale=False,
+            hoverinfo="skip",
+            name="regions",
+        ),
+        row=1,
+        col=1,
+    )
+    for label, colour, symbol in ((1, "#1f77b4", "circle"), (-1, "#ff7f0e", "x")):
+        chosen = points[labels == label]
+        figure.add_trace(
+            go.Scatter(
+                x=chosen[:, 0].tolist(),
+                y=chosen[:, 1].tolist(),
+                mode="markers",
+                marker={"color": colour, "symbol": symbol, "size": 7},
+                name=f"y = {label:+d}",
+            ),
+            row=1,
+            col=1,
+        )
+    # A log axis cannot show step 0; before the data are fitted the margin is negative.
+    fitted = steps >= (result.separated_at or steps[-1] + 1)
+    for part, colour, name in (
+        ((steps > 0) & ~fitted, "#bbbbbb", "before every point is fitted"),
+        (fitted, "#2ca02c", "after: loss < log 2 / n"),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=steps[part].tolist(),
+                y=margins[part].tolist(),
+                mode="lines+markers",
+                marker={"size": 4},
+                line={"color": colour},
+                name=f"normalized margin, {name}",
+            ),
+            row=1,
+            col=2,
+        )
+    top = float(margins.max()) if margins.max() > 0 else 1.0
+    figure.frames = [
+        go.Frame(
+            name=str(step),
+            data=[go.Heatmap(z=_regions(parameters, grid))],
+            traces=[0],
+        )
+        for step, parameters in zip(result.frame_steps, result.parameters, strict=True)
+    ]
+    figure.update_layout(
+        title=f"A ReLU network without biases: after {steps[-1]:,} GD steps the normalized margin"
+        f" is {result.normalized_margin[-1]:.3g}",
+        height=500,
+        legend={"orientation": "h", "y": -0.15},
+        sliders=[
+            {
+                "active": len(result.frame_steps) - 1,
+                "currentvalue": {"prefix": "decision regions at step "},
+                "y": -0.3,
+                "steps": [
+                    {
+                        "label": str(step),
+                        "method": "animate",
+                        "args": [
+                            [str(step)],
+                            {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"},
+                        ],
+                    }
+                    for step in result.frame_steps
+                ],
+            }
+        ],
+    )
+    figure.update_xaxes(range=[-REACH, REACH], constrain="domain", title_text="x₁", row=1, col=1)
+    figure.update_yaxes(
+        range=[-REACH, REACH], scaleanchor="x", scaleratio=1, title_text="x₂", row=1, col=1
+    )
+    figure.update_xaxes(type="log", title_text="step", row=1, col=2)
+    # Zoomed on the fitted phase, where the theory says the margin rises.
+    figure.update_yaxes(title_text="normalized margin", range=[0, 1.15 * top], row=1, col=2)
+    return figure
