@@ -25,7 +25,7 @@ from demos.sims.base import (
 HOMOGENEITY = 2  # f(c theta) = c^2 f(theta): one factor from each layer
 CHECKPOINTS = 80  # log-spaced steps at which the margin is recorded
 FRAMES = 20  # of them, log-spaced, keep theta: the decision-region animation's frames
-GRID = 41  # points per side of the decision-region grid
+GRID = 31  # points per side of the decision-region grid
 REACH = 1.6  # half-width of the plotted square
 
 
