@@ -94,15 +94,32 @@ class DemoBlock(blocks.StructBlock):
         except ParamsError:
             # Saved before the demo's bounds changed: show the demo's own defaults instead.
             params = demo.params()
+        key = run_key(demo, params)
+        # A page with several demos looks their runs up at once (shared_runs) and passes them.
+        known = (parent_context or {}).get("demo_runs")
+        if known is not None and key in known:
+            run = known[key]
+        else:
+            run = DemoRun.objects.for_display().filter(key=key, recorded_at_talk=False).first()
         context.update(
             demo=demo,
             params=params.model_dump(mode="json"),
             params_schema=demo.params_schema,
-            run=DemoRun.objects.for_display()
-            .filter(key=run_key(demo, params), recorded_at_talk=False)
-            .first(),
+            run=run,
         )
         return context
+
+
+def shared_runs(children) -> dict[str, DemoRun]:
+    """The stored runs of these demo blocks (StreamField children), by key, in one query."""
+    keys = []
+    for child in children:
+        try:
+            keys.append(run_key(child.block.demo, child.block.params_of(child.value)))
+        except ParamsError:
+            continue  # such a block shows its demo's defaults and looks that run up itself
+    runs = DemoRun.objects.for_display().filter(key__in=keys, recorded_at_talk=False)
+    return {run.key: run for run in runs}
 
 
 def demo_block(demo: Demo) -> DemoBlock:

@@ -30,7 +30,7 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
-from demos.blocks import DemoBlock, demo_blocks
+from demos.blocks import DemoBlock, demo_blocks, shared_runs
 from demos.models import DemoRun
 
 from .blocks import TalkBodyBlock
@@ -456,6 +456,7 @@ class TalkPage(RoutablePageMixin, Page):
         # A preview of a page never saved has no runs yet.
         recorded = DemoRun.objects.recorded_at(self) if self.pk else DemoRun.objects.none()
         context["recorded_runs"] = recorded.filter(status=DemoRun.Status.DONE)
+        context["demo_runs"] = shared_runs(self.demo_blocks())
         context["can_present"] = (
             request.user.is_authenticated
             and bool(self.demo_blocks())

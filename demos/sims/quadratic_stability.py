@@ -15,6 +15,9 @@ from demos.sims.base import DemoParams, DemoResult, ProgressCallback, ProgressRe
 ESCAPE_RADIUS = 1e12
 
 
+CONTOUR_GRID = 41  # points per side of the loss contours: smooth ellipses, small JSON
+
+
 class Params(DemoParams):
     curvature_1: float = Field(
         1.0, gt=0, le=100, title="λ₁", description="Curvature of the loss along the first axis"
@@ -112,7 +115,7 @@ def figure(result: Result) -> go.Figure:
     # Contours over a square that holds the start and, unless it ran away, the whole path.
     shown = iterates[: max(2, min(len(iterates), 12))] if result.diverged else iterates
     half_width = 1.15 * max(np.abs(shown).max(), 1e-3)
-    grid = np.linspace(-half_width, half_width, 81)
+    grid = np.linspace(-half_width, half_width, CONTOUR_GRID)
     figure.add_trace(
         go.Contour(
             x=grid.tolist(),
