@@ -35,9 +35,12 @@ def search(request):
         context = {"query": "", "error": f"Search terms: {error}"}
         return render(request, "talks/search.html", context, status=400)
     query = form.cleaned_data["q"]
+    # SQLite's full-text backend fails on an unbalanced double quote ("unterminated string");
+    # phrase search is not offered, so quotes are only spaces here.
+    terms = query.replace('"', " ").strip()
     results = None
-    if query:
-        matches = TalkPage.objects.live().public().for_listing().search(query)
+    if terms:
+        matches = TalkPage.objects.live().public().for_listing().search(terms)
         try:
             results = Paginator(matches, SEARCH_PER_PAGE).page(request.GET.get("page", 1))
         except InvalidPage as exc:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from bs4 import BeautifulSoup
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from talks.models import TalkIndexPage, TalkPage
@@ -255,12 +255,15 @@ visitor_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@example(params={"q": '"'})
+@example(params={"q": 'sharp"ness'})
 @given(
     params=st.dictionaries(
         st.sampled_from(["speaker", "topic", "year", "page", "q"]), visitor_text, max_size=4
     )
 )
 def test_no_query_string_makes_a_500(client, series, params):
+    # Found by this test: a lone double quote broke SQLite's full-text search.
     if not TalkPage.objects.exists():
         make_talk(series, "Fuzzed", topics=["optimization"])
     for url in ("/talks/", "/search/", "/"):
