@@ -19,12 +19,11 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.utils import check_csrf
 from pydantic import ValidationError
 
-from demos.models import FINISHED_CACHE_SECONDS, DemoRun
+from demos.models import FINISHED_CACHE_SECONDS, MAX_ID, DemoRun
 from demos.registry import DEMOS, Demo, get_demo
 from demos.runs import RunRefused, recover_if_stale, request_run
 
 MAX_BODY_BYTES = 16 * 1024  # parameters are a few numbers; anything bigger is not a request
-MAX_ID = 2**63 - 1  # beyond the database's integer range: no such run
 
 api = NinjaAPI(
     title="Seminar demos API",
@@ -168,7 +167,7 @@ def check_presenter(request: HttpRequest, talk) -> None:
 # --- endpoints --------------------------------------------------------------------------------
 
 
-@router.get("/demos", response=list[DemoOut], url_name="list_demos", by_alias=True)
+@router.get("/demos", response=list[DemoOut], url_name="list_demos")
 def list_demos(request):
     """Every demo with the JSON Schema of its parameters and their defaults."""
     return [demo_summary(demo) for demo in DEMOS.values()]
@@ -242,8 +241,7 @@ def create_run(request, slug: str, talk: int | None = None, live: bool = False):
 @router.get("/runs/{int:run_id}", response={200: RunOut, 404: ErrorOut}, url_name="get_run")
 def get_run(request, run_id: int):
     """A run's status and progress; its figure (partial while running) and, when done, result."""
-    runs = DemoRun.objects.defer("replay")
-    run = runs.filter(pk=run_id).first() if 0 < run_id <= MAX_ID else None
+    run = DemoRun.objects.defer("replay").with_id(run_id)
     if run is None:
         return Status(404, {"detail": f"No run with id {run_id}."})
     if run.status == DemoRun.Status.DONE:

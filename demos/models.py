@@ -17,6 +17,7 @@ from demos.registry import Demo, get_demo
 from demos.sims.base import DemoParams
 
 FINISHED_CACHE_SECONDS = 3600
+MAX_ID = 2**63 - 1  # beyond the database's integer range an id names nothing
 # The escapes Django's json_script applies, so JSON can sit inside a <script> element.
 SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
@@ -39,6 +40,10 @@ class DemoRunQuerySet(models.QuerySet):
         """Running, but the worker has been silent for longer than a live one ever is."""
         cutoff = (now or timezone.now()) - timedelta(seconds=settings.DEMO_RUN_STALE_AFTER)
         return self.filter(status=DemoRun.Status.RUNNING, heartbeat_at__lt=cutoff)
+
+    def with_id(self, run_id: int) -> DemoRun | None:
+        """The run with this id, or None; any integer a visitor types is safe to ask about."""
+        return self.filter(pk=run_id).first() if 0 < run_id <= MAX_ID else None
 
     def for_display(self) -> DemoRunQuerySet:
         """Without the big columns: a finished run's figure comes from the cache (figure_json)."""

@@ -3,16 +3,11 @@
 from django.http import Http404
 from django.shortcuts import render
 
-from demos.api import MAX_ID
 from demos.models import DemoRun
 
 
 def run_detail(request, run_id: int):
-    run = (
-        DemoRun.objects.select_related("talk").filter(pk=run_id).first()
-        if run_id <= MAX_ID
-        else None
-    )
+    run = DemoRun.objects.select_related("talk").with_id(run_id)
     if run is None:
         raise Http404("No such run.")
     demo = run.demo

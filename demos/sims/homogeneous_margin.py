@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from pydantic import Field, model_validator
 
+from demos.sims import logistic
 from demos.sims.base import (
     DemoParams,
     DemoResult,
@@ -21,6 +22,7 @@ from demos.sims.base import (
     field_error,
     seed_field,
 )
+from demos.sims.implicit_bias import labelled_points
 
 HOMOGENEITY = 2  # f(c theta) = c^2 f(theta): one factor from each layer
 CHECKPOINTS = 80  # log-spaced steps at which the margin is recorded
@@ -150,17 +152,15 @@ def loss_and_gradients(
     pre = points @ hidden_weights.T
     active = pre > 0
     margins = labels * (np.maximum(pre, 0) @ output_weights)
-    loss = float(np.logaddexp(0, -margins).mean())
-    # d/dm log(1 + e^-m) = -sigmoid(-m), written with tanh so large margins cannot overflow.
-    slopes = -0.5 * (1 - np.tanh(0.5 * margins)) * labels / len(labels)
+    loss = logistic.loss(margins)
+    slopes = -logistic.slope(margins) * labels / len(labels)
     output_gradient = np.maximum(pre, 0).T @ slopes
     hidden_gradient = ((slopes[:, None] * output_weights[None, :]) * active).T @ points
     return loss, hidden_gradient, output_gradient, margins
 
 
-def normalized_margin(margins: np.ndarray, hidden: np.ndarray, output: np.ndarray) -> float:
-    norm_squared = float((hidden**2).sum() + (output**2).sum())
-    return float(margins.min()) / norm_squared ** (HOMOGENEITY / 2)
+def normalized_margin(margins: np.ndarray, parameter_norm: float) -> float:
+    return float(margins.min()) / parameter_norm**HOMOGENEITY
 
 
 def run(params: Params, progress: ProgressCallback | None = None) -> Result:
@@ -201,8 +201,9 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
                 separated_at = step
             recorded["checkpoints"].append(step)
             recorded["loss"].append(loss)
-            recorded["normalized_margin"].append(normalized_margin(margins, hidden, output))
-            recorded["parameter_norm"].append(float(np.sqrt((hidden**2).sum() + (output**2).sum())))
+            norm = float(np.sqrt((hidden**2).sum() + (output**2).sum()))
+            recorded["normalized_margin"].append(normalized_margin(margins, norm))
+            recorded["parameter_norm"].append(norm)
             if step in frame_steps:
                 recorded["frame_steps"].append(step)
                 recorded["parameters"].append(
@@ -254,19 +255,8 @@ def figure(result: Result) -> go.Figure:
         row=1,
         col=1,
     )
-    for label, colour, symbol in ((1, "#1f77b4", "circle"), (-1, "#ff7f0e", "x")):
-        chosen = points[labels == label]
-        figure.add_trace(
-            go.Scatter(
-                x=chosen[:, 0].tolist(),
-                y=chosen[:, 1].tolist(),
-                mode="markers",
-                marker={"color": colour, "symbol": symbol, "size": 7},
-                name=f"y = {label:+d}",
-            ),
-            row=1,
-            col=1,
-        )
+    for trace in labelled_points(points, labels):
+        figure.add_trace(trace, row=1, col=1)
     # A log axis cannot show step 0; before the data are fitted the margin is negative.
     fitted = steps >= (result.separated_at or steps[-1] + 1)
     for part, colour, name in (

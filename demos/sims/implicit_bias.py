@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from pydantic import Field
 
+from demos.sims import logistic
 from demos.sims.base import (
     DemoParams,
     DemoResult,
@@ -137,7 +138,7 @@ def angle_between(w: np.ndarray, u: np.ndarray) -> float:
 
 
 def logistic_loss(signed: np.ndarray, w: np.ndarray) -> float:
-    return float(np.logaddexp(0, -(signed @ w)).mean())
+    return logistic.loss(signed @ w)
 
 
 def run(params: Params, progress: ProgressCallback | None = None) -> Result:
@@ -174,8 +175,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             next_checkpoint += 1
         if step == params.steps:
             break
-        # d/dm log(1 + e^-m) = -sigmoid(-m), written with tanh so large margins cannot overflow.
-        slopes = 0.5 * (1 - np.tanh(0.5 * (signed @ w)))
+        slopes = logistic.slope(signed @ w)
         w = w + params.step_size * (slopes @ signed) / len(signed)
         if step % report_every == 0:
             report(step / params.steps, result)
@@ -191,6 +191,23 @@ def _boundary(w: np.ndarray, reach: float) -> tuple[list[float], list[float]]:
         return [], []
     along = np.array([-w[1], w[0]]) / norm * reach * 1.5
     return [-along[0], along[0]], [-along[1], along[1]]
+
+
+def labelled_points(points: np.ndarray, labels: np.ndarray) -> list[go.Scatter]:
+    """2-D points as two marker traces, one per label (+1 blue dots, -1 orange crosses)."""
+    traces = []
+    for label, colour, symbol in ((1, "#1f77b4", "circle"), (-1, "#ff7f0e", "x")):
+        chosen = points[labels == label]
+        traces.append(
+            go.Scatter(
+                x=chosen[:, 0].tolist(),
+                y=chosen[:, 1].tolist(),
+                mode="markers",
+                marker={"color": colour, "symbol": symbol, "size": 7},
+                name=f"y = {label:+d}",
+            )
+        )
+    return traces
 
 
 def figure(result: Result) -> go.Figure:
@@ -209,19 +226,8 @@ def figure(result: Result) -> go.Figure:
             "Angle between w(t) and the max-margin direction",
         ),
     )
-    for label, colour, symbol in ((1, "#1f77b4", "circle"), (-1, "#ff7f0e", "x")):
-        chosen = points[labels == label]
-        figure.add_trace(
-            go.Scatter(
-                x=chosen[:, 0].tolist(),
-                y=chosen[:, 1].tolist(),
-                mode="markers",
-                marker={"color": colour, "symbol": symbol, "size": 7},
-                name=f"y = {label:+d}",
-            ),
-            row=1,
-            col=1,
-        )
+    for trace in labelled_points(points, labels):
+        figure.add_trace(trace, row=1, col=1)
     x, y = _boundary(target, reach)
     figure.add_trace(
         go.Scatter(
