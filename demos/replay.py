@@ -13,7 +13,8 @@ from demos.compact import TRACE_TYPES
 REPLAY_FRAMES = 30  # snapshots kept per run: enough to scrub, small enough to fetch
 FRAME_DURATION_MS = 120
 DEFAULT_BOTTOM_MARGIN = 80  # plotly.js's default, in pixels
-CONTROLS_HEIGHT = 110  # pixels added under the figure for the play button and the slider
+BUTTONS_HEIGHT = 40  # pixels for the play and pause buttons, on a row of their own
+CONTROLS_HEIGHT = 150  # pixels added under the figure: the buttons, then the slider below them
 
 
 def trace_identity(traces: list[dict]) -> list[tuple]:
@@ -87,7 +88,7 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
             "y": 0,
             "xanchor": "left",
             "yanchor": "top",
-            "pad": {"t": bottom + 20},
+            "pad": {"t": bottom + 10},
             "showactive": False,
             "buttons": [
                 {
@@ -113,11 +114,12 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
     layout["sliders"] = [
         {
             "active": len(frames) - 1,
-            "x": 0.18,
+            # Below the buttons, not beside them: side by side they overlap on a narrow chart.
+            "x": 0,
             "y": 0,
             "yanchor": "top",
-            "len": 0.82,
-            "pad": {"t": bottom + 10},
+            "len": 1,
+            "pad": {"t": bottom + 10 + BUTTONS_HEIGHT},
             "currentvalue": {"prefix": "Run progress: "},
             "steps": [
                 {

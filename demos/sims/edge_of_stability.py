@@ -35,6 +35,43 @@ DIVERGENCE_FACTOR = 1e3
 SHARPNESS_TOLERANCE = 1e-3
 
 StepSize = Annotated[float, Field(gt=0, le=1.0)]
+# The network and data fields of every demo that trains an MLP on the digits, bounds in one place.
+HiddenWidth = Annotated[
+    int,
+    Field(
+        ge=4,
+        le=128,
+        title="Hidden width",
+        description="Units in each hidden layer",
+        json_schema_extra={"unit": "units"},
+    ),
+]
+HiddenLayers = Annotated[
+    int, Field(ge=1, le=4, title="Hidden layers", description="Number of hidden layers")
+]
+Activation = Annotated[
+    Literal["tanh", "relu", "elu"],
+    Field(title="Activation", description="Nonlinearity after each hidden layer"),
+]
+Classes = Annotated[
+    int,
+    Field(
+        ge=2,
+        le=10,
+        title="Classes",
+        description="Train on the digits 0 to classes - 1",
+        json_schema_extra={"unit": "classes"},
+    ),
+]
+TrainingExamples = Annotated[
+    int,
+    Field(
+        ge=20,
+        le=10 * EXAMPLES_PER_CLASS,
+        title="Training examples",
+        json_schema_extra={"unit": "examples"},
+    ),
+]
 
 
 class DigitsNetwork:
@@ -86,35 +123,12 @@ class Params(DigitsNetwork, DemoParams):
         description="Estimate the sharpness every this many steps",
         json_schema_extra={"unit": "steps"},
     )
-    hidden_width: int = Field(
-        32,
-        ge=4,
-        le=128,
-        title="Hidden width",
-        description="Units in each hidden layer",
-        json_schema_extra={"unit": "units"},
-    )
-    hidden_layers: int = Field(
-        2, ge=1, le=4, title="Hidden layers", description="Number of hidden layers"
-    )
-    activation: Literal["tanh", "relu", "elu"] = Field(
-        "tanh", title="Activation", description="Nonlinearity after each hidden layer"
-    )
-    classes: int = Field(
-        10,
-        ge=2,
-        le=10,
-        title="Classes",
-        description="Train on the digits 0 to classes - 1",
-        json_schema_extra={"unit": "classes"},
-    )
-    examples: int = Field(
-        500,
-        ge=20,
-        le=10 * EXAMPLES_PER_CLASS,
-        title="Training examples",
-        description="Size of the training set, drawn from those classes",
-        json_schema_extra={"unit": "examples"},
+    hidden_width: HiddenWidth = 32
+    hidden_layers: HiddenLayers = 2
+    activation: Activation = "tanh"
+    classes: Classes = 10
+    examples: TrainingExamples = Field(
+        500, description="Size of the training set, drawn from those classes"
     )
     seed: int = seed_field()
 
@@ -349,8 +363,8 @@ def figure(result: Result) -> go.Figure:
     figure.update_xaxes(title_text="step", row=2, col=1)
     figure.update_layout(
         title=(
-            f"Full-batch GD on an MLP ({result.parameter_count:,} parameters,"
-            f" {result.examples} digits): sharpness rises to 2/η and hovers there"
+            f"Sharpness rises to 2/η and hovers there"
+            f" (full-batch GD, {result.parameter_count:,} parameters, {result.examples} digits)"
         ),
         legend={"orientation": "h", "y": -0.12},
         hovermode="x unified",

@@ -7,7 +7,7 @@ digits as the edge-of-stability demo is trained for the same number of epochs wi
 size; the sharpness is the top eigenvalue of the full training loss's Hessian at the end.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 import plotly.graph_objects as go
@@ -27,8 +27,13 @@ from demos.sims.base import (
 from demos.sims.edge_of_stability import (
     EXAMPLES_PER_CLASS,
     MLP,
+    Activation,
+    Classes,
     DigitsNetwork,
+    HiddenLayers,
+    HiddenWidth,
     StepSize,
+    TrainingExamples,
     load_training_set,
     squared_loss,
 )
@@ -41,7 +46,7 @@ BatchSize = Annotated[int, Field(ge=1, le=10 * EXAMPLES_PER_CLASS)]
 
 class Params(DigitsNetwork, DemoParams):
     batch_sizes: list[BatchSize] = Field(
-        [8, 32, 128, 500],
+        [20, 50, 125, 500],
         min_length=1,
         max_length=6,
         title="Batch sizes",
@@ -62,25 +67,12 @@ class Params(DigitsNetwork, DemoParams):
         description="Passes over the training set, the same for every batch size",
         json_schema_extra={"unit": "epochs"},
     )
-    hidden_width: int = Field(
-        32, ge=4, le=128, title="Hidden width", description="Units in each hidden layer"
-    )
-    hidden_layers: int = Field(
-        2, ge=1, le=4, title="Hidden layers", description="Number of hidden layers"
-    )
-    activation: Literal["tanh", "relu", "elu"] = Field(
-        "tanh", title="Activation", description="Nonlinearity after each hidden layer"
-    )
-    classes: int = Field(
-        10, ge=2, le=10, title="Classes", description="Train on the digits 0 to classes - 1"
-    )
-    examples: int = Field(
-        500,
-        ge=20,
-        le=10 * EXAMPLES_PER_CLASS,
-        title="Training examples",
-        description="Size of the training set; the other digits of those classes test it",
-        json_schema_extra={"unit": "examples"},
+    hidden_width: HiddenWidth = 32
+    hidden_layers: HiddenLayers = 2
+    activation: Activation = "tanh"
+    classes: Classes = 10
+    examples: TrainingExamples = Field(
+        500, description="Size of the training set; the other digits of those classes test it"
     )
     seed: int = seed_field()
 
@@ -298,13 +290,14 @@ def figure(result: Result) -> go.Figure:
                 col=2,
             )
     figure.update_layout(
-        title=f"Same network, same epochs: smaller batches end flatter"
-        f" ({result.examples} training digits; the largest batch is full-batch GD)",
+        title=f"Same epochs, smaller batches: flatter end points ({result.examples} digits)",
         height=500,
         legend={"orientation": "h", "y": -0.2},
     )
     for col in (1, 2):
-        figure.update_xaxes(type="log", title_text="batch size", row=1, col=col)
+        figure.update_xaxes(
+            type="log", title_text=f"batch size ({result.examples} = full-batch GD)", row=1, col=col
+        )
     figure.update_yaxes(title_text="top Hessian eigenvalue", rangemode="tozero", row=1, col=1)
     figure.update_yaxes(title_text="accuracy", range=[0, 1.02], row=1, col=2)
     return figure

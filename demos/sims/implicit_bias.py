@@ -222,7 +222,7 @@ def figure(result: Result) -> go.Figure:
         column_widths=[0.5, 0.5],
         horizontal_spacing=0.1,
         subplot_titles=(
-            "Data, max-margin separator and GD's separator",
+            "Data and the two separators",
             "Angle between w(t) and the max-margin direction",
         ),
     )
@@ -297,15 +297,18 @@ def figure(result: Result) -> go.Figure:
             f"GD on the logistic loss: after {steps[-1]:,} steps w(t) is"
             f" {result.angle[last]:.2g}° from the max-margin direction"
         ),
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 80, "b": 140},
+        # A fixed height keeps the legend, the buttons and the slider below them in their rows.
+        height=560,
+        legend={"orientation": "h", "y": -0.22},
+        margin={"t": 80, "b": 220},
         updatemenus=[
             {
                 "type": "buttons",
                 "direction": "left",
                 "x": 0,
-                "y": -0.32,
+                "y": -0.36,
                 "xanchor": "left",
+                "yanchor": "top",
                 "buttons": [
                     {
                         "label": "▶ Play",
@@ -323,9 +326,10 @@ def figure(result: Result) -> go.Figure:
         sliders=[
             {
                 "active": last,
-                "x": 0.15,
-                "y": -0.3,
-                "len": 0.85,
+                "x": 0,
+                "y": -0.5,
+                "yanchor": "top",
+                "len": 1,
                 "currentvalue": {"prefix": "step "},
                 "steps": [
                     {

@@ -104,7 +104,7 @@ def figure(result: Result) -> go.Figure:
         specs=[[{"rowspan": 2}, {}], [None, {}]],
         column_widths=[0.55, 0.45],
         horizontal_spacing=0.1,
-        vertical_spacing=0.16,
+        vertical_spacing=0.26,
         subplot_titles=(
             "GD iterates on the loss contours",
             "Loss against step",
@@ -219,7 +219,8 @@ def figure(result: Result) -> go.Figure:
     side = ">" if result.step_size > result.threshold else "≤"
     figure.update_layout(
         title=f"η = {result.step_size:g} {side} 2/λ_max = {result.threshold:.3g}: GD {verdict}",
-        legend={"orientation": "h", "y": -0.12},
+        height=500,
+        legend={"orientation": "h", "y": -0.16},
         margin={"t": 80},
     )
     return figure

@@ -2,7 +2,7 @@
 
 import pytest
 
-from demos.registry import get_demo
+from demos.registry import DEMOS, get_demo
 
 pytestmark = pytest.mark.browser
 
@@ -10,6 +10,9 @@ SMALL = {
     "quadratic-stability": {},
     "edge-of-stability": {"step_sizes": [0.1, 0.2], "steps": 300, "examples": 200},
     "implicit-bias": {"steps": 5000},
+    "homogeneous-margin": {"steps": 3000},
+    "adversarial-vulnerability": {"dimensions": [10, 200], "examples": 20, "steps": 300},
+    "gd-vs-sgd": {"batch_sizes": [10, 100], "epochs": 20, "examples": 100, "classes": 3},
 }
 
 
@@ -32,6 +35,10 @@ def draw(page, slug, tmp_path):
     page.goto(html.as_uri())
     page.wait_for_selector("#chart .main-svg")
     return figure
+
+
+def test_every_demo_is_drawn_here():
+    assert set(SMALL) == set(DEMOS)
 
 
 @pytest.mark.parametrize("slug", SMALL)

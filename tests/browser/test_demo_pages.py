@@ -72,9 +72,18 @@ def test_the_seeded_talk_shows_its_precomputed_charts(page, live_server, artifac
         chart_ready(page, index)
     assert page.locator(".demo").count() == 6
     titles = page.locator(".demo .gtitle").all_text_contents()
-    assert any("sharpness rises to 2/η" in t for t in titles)
+    assert any("Sharpness rises to 2/η" in t for t in titles)
     assert not [url for url in page.requests if "/api/" in url]  # nothing computed on view
     assert page.locator(".demo-progress:visible").count() == 0
+    # Each chart's title fits the chart's width (plotly.js cuts off what does not).
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('.demo .demo-chart')].filter(chart => {
+            const box = chart.getBoundingClientRect();
+            const title = chart.querySelector('.gtitle').getBoundingClientRect();
+            return title.left < box.left || title.right > box.right;
+        }).map(chart => chart.querySelector('.gtitle').textContent)"""
+    )
+    assert overflowing == []
     page.screenshot(path=artifacts / "talk-with-demos.png", full_page=True)
     assert page.console_errors == []
 
@@ -135,6 +144,14 @@ def test_a_run_recorded_at_the_talk_replays(page, live_server, artifacts):
     page.goto(live_server.url + talk.url)
     page.locator(".recorded-runs a", has_text="Replay").click()
     page.wait_for_selector('.demo-replay[data-ready="true"]')
+    buttons_cross_slider = page.evaluate(
+        """() => {
+            const box = s => document.querySelector('.demo-replay ' + s).getBoundingClientRect();
+            const a = box('.updatemenu-container'), b = box('.slider-container');
+            return a.bottom > b.top && b.bottom > a.top && a.right > b.left && b.right > a.left;
+        }"""
+    )
+    assert not buttons_cross_slider
     labels = set()
     page.locator(".demo-replay .updatemenu-button", has_text="Play").click()
     deadline = time.monotonic() + 10

@@ -18,7 +18,8 @@ def test_gd_ends_at_or_below_two_over_eta_and_the_smallest_batch_flatter(default
     by_batch = {o.batch_size: o for o in default_result.outcomes}
     gd, smallest = by_batch[max(by_batch)], by_batch[min(by_batch)]
     threshold = 2 / gd.step_size
-    # Measured: GD 10.86 against 2/η = 10 (8.6% above), batch 8 ends at 6.25.
+    # Measured on seeds 0-4: GD ends at 10.71-11.23 against 2/η = 10 (7-12% above; at 300 or
+    # 400 epochs it reached 12.75 and 11.38), batch 20 at 7.21-8.77, each seed monotone in b.
     assert gd.sharpness <= 1.15 * threshold
     assert smallest.sharpness < gd.sharpness
     assert all(not o.diverged and o.test_accuracy > 0.85 for o in default_result.outcomes)
