@@ -4,7 +4,7 @@ Sets up a throwaway site with production settings (DEBUG off, hashed compressed 
 the seeded first talk and its demo runs computed by the real worker, then serves it with
 gunicorn (2 workers) on 127.0.0.1 and loads it with wrk (Debian's `wrk` package):
 
-  talk page    /talks/theoretical-basis-of-deep-learning/   (three charts embedded)
+  talk page    /talks/theoretical-basis-of-deep-learning/   (six charts embedded)
   run fetch    /api/runs/<id>   (the edge-of-stability default run, done)
   static file  a small hashed static file served by the same gunicorn (WhiteNoise)
 

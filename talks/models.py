@@ -11,10 +11,12 @@ from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.db import models
 from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -35,6 +37,9 @@ from demos.models import DemoRun
 
 from .blocks import TalkBodyBlock
 
+# How long a visitor may see a talk page without an edit to a speaker or venue (snippets, not
+# part of the page's version), or without a run status that its demo block looked up on its own.
+RENDERED_PAGE_SECONDS = 60
 BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote)>|<br\s*/?>")
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 BIO_FEATURES = ["bold", "italic", "link", "ol", "ul"]
@@ -453,16 +458,55 @@ class TalkPage(RoutablePageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["page_structured_data"] = self.structured_data(request)
-        # A preview of a page never saved has no runs yet.
-        recorded = DemoRun.objects.recorded_at(self) if self.pk else DemoRun.objects.none()
-        context["recorded_runs"] = recorded.filter(status=DemoRun.Status.DONE)
-        context["demo_runs"] = shared_runs(self.demo_blocks())
+        context.update(self.runs_shown)
         context["can_present"] = (
             request.user.is_authenticated
             and bool(self.demo_blocks())
             and self.permissions_for_user(request.user).can_edit()
         )
         return context
+
+    @cached_property
+    def runs_shown(self) -> dict:
+        """The stored runs the page shows: its demo blocks' charts, the runs recorded at it.
+
+        Looked up once per request (routing gives each request its own page object).
+        """
+        # A preview of a page never saved has no runs yet.
+        recorded = DemoRun.objects.recorded_at(self) if self.pk else DemoRun.objects.none()
+        return {
+            # Listed by name and parameters only: their replays are megabytes of JSON.
+            "recorded_runs": list(recorded.filter(status=DemoRun.Status.DONE).for_display()),
+            "demo_runs": shared_runs(self.demo_blocks()),
+        }
+
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        """The talk page; a visitor who is not signed in gets HTML rendered once per version."""
+        if request.user.is_authenticated or getattr(request, "is_preview", False):
+            return super().index_route(request, *args, **kwargs)
+        key = self.rendered_page_key(request)
+        html = cache.get(key)
+        if html is None:
+            context = self.get_context(request, *args, **kwargs)
+            html = render_to_string(self.get_template(request), context, request)
+            cache.set(key, html, RENDERED_PAGE_SECONDS)
+        return HttpResponse(html)
+
+    def rendered_page_key(self, request) -> str:
+        """Changes whenever the page is published, or a run it shows appears or changes status."""
+        runs = self.runs_shown
+        shown = [
+            self.pk,
+            self.last_published_at.isoformat() if self.last_published_at else None,
+            request.scheme,
+            request.get_host(),
+            self.is_past,
+            sorted((run.pk, run.status) for run in runs["demo_runs"].values()),
+            [run.pk for run in runs["recorded_runs"]],
+        ]
+        digest = hashlib.sha256(json.dumps(shown).encode()).hexdigest()
+        return f"talk-page-html:{digest}"
 
     @path("present/", name="present")
     def present(self, request):
