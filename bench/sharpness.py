@@ -29,7 +29,8 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from demos.sims import edge_of_stability as eos  # noqa: E402
+from demos.sims.digits import MLP, draw_digits, squared_loss  # noqa: E402
+from demos.sims.edge_of_stability import compute as eos  # noqa: E402
 from demos.sims.hessian import (  # noqa: E402
     HessianVectorProduct,
     dense_hessian,
@@ -74,9 +75,9 @@ def main() -> None:
     arguments = parser.parse_args()
 
     params = eos.Params(seed=arguments.seed)
-    data = eos.load_training_set(params)
+    data = draw_digits(params)
     inputs, targets, _ = data
-    network = eos.MLP(params)
+    network = MLP(params)
     rng = np.random.default_rng(12345)
     rows = {name: {"hvps": [], "seconds": [], "values": []} for name in ("warm", "eigsh", "power")}
     dense_values: dict[int, float] = {}
@@ -103,7 +104,7 @@ def main() -> None:
                 rows[name]["values"].append(value)
             if index % arguments.dense_every == 0:
                 hessian = dense_hessian(
-                    lambda theta: eos.squared_loss(network(theta, inputs), targets), now.theta
+                    lambda theta: squared_loss(network(theta, inputs), targets), now.theta
                 )
                 dense_values[index] = float(np.linalg.eigvalsh(hessian.numpy())[-1])
             index += 1

@@ -11,7 +11,9 @@ gunicorn (2 workers) on 127.0.0.1 and loads it with wrk (Debian's `wrk` package)
 It prints p50/p99 server time (gunicorn's own measure of each request, from its access log),
 latency as wrk sees it (which adds the wait for one of the 2 workers), requests per second
 (and as a ratio to the static file), errors, the size of the run's JSON, and the bytes a first
-and a repeat visit to the talk page transfer.
+and a repeat visit to the talk page transfer. Last, each gunicorn worker's memory once it has
+served the talk page and accepted a run: resident and peak RSS, and whether torch, scikit-learn
+or scipy is mapped into it (the web tier must never import the compute stack).
 
     .venv/bin/python bench/web.py [--seconds 10] [--connections 32]
 """
@@ -86,6 +88,30 @@ def fetch(url: str, encoding: str = "br, gzip") -> tuple[int, dict, bytes]:
     request = urllib.request.Request(url, headers={"Accept-Encoding": encoding})
     with urllib.request.urlopen(request) as response:
         return response.status, dict(response.headers), response.read()
+
+
+HEAVY_LIBRARIES = {"torch": "/torch/", "scikit-learn": "/sklearn/", "scipy": "/scipy/"}
+
+
+def worker_memory(master_pid: int) -> list[dict]:
+    """RSS, peak RSS (MB) and heavy libraries mapped, for each of gunicorn's worker processes."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    workers = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kib = {
+            k: int(v.split()[0]) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(.*)$", status, re.M)
+        }
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        workers.append(
+            {
+                "pid": int(pid),
+                "rss_mb": kib["VmRSS"] / 1024,
+                "peak_rss_mb": kib["VmHWM"] / 1024,
+                "heavy": [name for name, part in HEAVY_LIBRARIES.items() if part in maps],
+            }
+        )
+    return workers
 
 
 def main() -> None:
@@ -181,6 +207,17 @@ def main() -> None:
             rows[name] = wrk(base + path, args.seconds, args.connections)
             time.sleep(0.5)  # let gunicorn flush its log
             rows[name].update(server_times(access_log, path))
+        # Every worker validates and accepts a run (a new parameter set each), then is measured.
+        for attempt in range(8):
+            body = json.dumps({"steps": 40 + attempt}).encode()
+            request = urllib.request.Request(
+                base + "/api/demos/quadratic-stability/runs",
+                data=body,
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request) as response:
+                assert response.status in (200, 202), response.status
+        memory = worker_memory(server.pid)
     finally:
         server.terminate()
         server.wait()
@@ -199,7 +236,14 @@ def main() -> None:
             f" {row['p99']:10.1f} {row['rps']:7.0f} {row['rps'] / static_rps:9.2f}"
             f" {row['errors']:6d}"
         )
-    print(json.dumps({name: row for name, row in rows.items()}))
+    print("\ngunicorn workers after serving the talk page and accepting runs:")
+    for worker in memory:
+        heavy = ", ".join(worker["heavy"]) or "none"
+        print(
+            f"  pid {worker['pid']}: RSS {worker['rss_mb']:.0f} MB,"
+            f" peak {worker['peak_rss_mb']:.0f} MB, compute libraries loaded: {heavy}"
+        )
+    print(json.dumps({**rows, "workers": memory}))
 
 
 if __name__ == "__main__":

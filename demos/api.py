@@ -1,27 +1,28 @@
 """The JSON API: list demos with their parameter schemas, ask for runs, fetch a run and its figure.
 
 Every answer to a bad request is a 4xx with a JSON body; errors about parameters name the field.
+The response schemas below serialize every answer; refusals go through one exception handler.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.utils import check_csrf
+from ninja.security import django_auth
 from pydantic import ValidationError
 
 from demos.models import FINISHED_CACHE_SECONDS, MAX_ID, DemoRun
-from demos.registry import DEMOS, Demo, get_demo
+from demos.registry import DEMOS, get_demo
 from demos.runs import RunRefused, recover_if_stale, request_run
+from demos.sims.base import Demo, DemoParams
 
 MAX_BODY_BYTES = 16 * 1024  # parameters are a few numbers; anything bigger is not a request
 
@@ -34,7 +35,7 @@ api = NinjaAPI(
 router = Router(tags=["demos"])
 
 
-# --- schemas (what the OpenAPI spec documents) -----------------------------------------------
+# --- schemas: they serialize every answer (and document it in the OpenAPI spec) ---------------
 
 
 class DemoOut(Schema):
@@ -45,6 +46,14 @@ class DemoOut(Schema):
     params_schema: dict[str, Any]
     defaults: dict[str, Any]
     runs_url: str
+
+    @staticmethod
+    def resolve_defaults(demo: Demo) -> dict[str, Any]:
+        return demo.params().model_dump(mode="json")
+
+    @staticmethod
+    def resolve_runs_url(demo: Demo) -> str:
+        return reverse("api:create_run", kwargs={"slug": demo.slug})
 
 
 class RunCreated(Schema):
@@ -74,6 +83,34 @@ class RunOut(Schema):
     url: str
     permalink: str
 
+    @staticmethod
+    def resolve_demo(run: DemoRun) -> str:
+        return run.demo_slug
+
+    @staticmethod
+    def resolve_talk(run: DemoRun) -> int | None:
+        return run.talk_id
+
+    @staticmethod
+    def resolve_created_at(run: DemoRun) -> str:
+        return run.created_at.isoformat()
+
+    @staticmethod
+    def resolve_finished_at(run: DemoRun) -> str | None:
+        return run.finished_at.isoformat() if run.finished_at else None
+
+    @staticmethod
+    def resolve_result(run: DemoRun) -> dict[str, Any] | None:
+        return run.result if run.status == DemoRun.Status.DONE else None
+
+    @staticmethod
+    def resolve_url(run: DemoRun) -> str:
+        return run.api_url()
+
+    @staticmethod
+    def resolve_permalink(run: DemoRun) -> str:
+        return run.get_absolute_url()
+
 
 class ErrorItem(Schema):
     field: str
@@ -85,41 +122,35 @@ class ErrorOut(Schema):
     detail: str | list[ErrorItem]
 
 
+RUN_ANSWERS = {
+    200: RunCreated,
+    202: RunCreated,
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+    503: ErrorOut,
+}
+PARAMETERS_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The demo's parameters as a JSON object; omitted ones take defaults.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
+class BadParameters(Exception):
+    """The body is not the demo's parameters: 400 for malformed JSON, else 422 per field."""
+
+    def __init__(self, status: int, detail: list[dict[str, str]]):
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def demo_summary(demo: Demo) -> dict[str, Any]:
-    return {
-        "slug": demo.slug,
-        "title": demo.title,
-        "summary": demo.summary,
-        "code_version": demo.code_version,
-        "params_schema": demo.params_schema,
-        "defaults": demo.params().model_dump(mode="json"),
-        "runs_url": reverse("api:create_run", kwargs={"slug": demo.slug}),
-    }
-
-
-def run_state(run: DemoRun) -> dict[str, Any]:
-    return {
-        "id": run.pk,
-        "demo": run.demo_slug,
-        "status": run.status,
-        "progress": run.progress,
-        "params": run.params,
-        "seed": run.seed,
-        "recorded_at_talk": run.recorded_at_talk,
-        "talk": run.talk_id,
-        "created_at": run.created_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "seconds": run.seconds,
-        "versions": run.versions,
-        "error": run.error,
-        "figure": run.figure,
-        "result": run.result if run.status == DemoRun.Status.DONE else None,
-        "url": run.api_url(),
-        "permalink": run.get_absolute_url(),
-    }
 
 
 def field_errors(error: ValidationError) -> list[dict[str, str]]:
@@ -134,13 +165,20 @@ def field_errors(error: ValidationError) -> list[dict[str, str]]:
 
 
 def client_fingerprint(request: HttpRequest) -> str:
-    """Who is asking, for the rate limit: a salted hash of the address, never the address."""
+    """Who is asking, for the rate limit: a keyed hash of the address, never the address."""
     address = request.META.get("REMOTE_ADDR", "")
     if settings.DEMO_CLIENT_IP_HEADER:
         forwarded = request.META.get(settings.DEMO_CLIENT_IP_HEADER, "")
         # The last entry is the one our own proxy added; earlier ones the client can forge.
         address = forwarded.split(",")[-1].strip() or address
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
+    return salted_hmac("demos.api.client_fingerprint", address).hexdigest()[:32]
+
+
+def find_demo(slug: str) -> Demo:
+    try:
+        return get_demo(slug)
+    except KeyError as exc:
+        raise HttpError(404, str(exc.args[0])) from None
 
 
 def find_talk(talk_id: int | None):
@@ -154,14 +192,27 @@ def find_talk(talk_id: int | None):
     return talk
 
 
-def check_presenter(request: HttpRequest, talk) -> None:
-    """Runs recorded at a talk are the talk's record: only its editors make them."""
-    if talk is None:
-        raise HttpError(422, "Recording at a talk needs the talk's id in ?talk=.")
-    if not talk.permissions_for_user(request.user).can_edit():
-        raise HttpError(403, "Only the talk's editors can record runs at the talk.")
-    if check_csrf(request):
-        raise HttpError(403, "CSRF check failed; reload the presenter view.")
+def read_params(request: HttpRequest, demo: Demo) -> DemoParams:
+    if len(request.body) > MAX_BODY_BYTES:
+        raise HttpError(413, f"The parameters must fit in {MAX_BODY_BYTES} bytes.")
+    try:
+        return demo.params.model_validate_json(request.body or b"{}")
+    except ValidationError as error:
+        errors = field_errors(error)
+        if any(item["type"] == "json_invalid" for item in errors):
+            raise BadParameters(400, [{**item, "field": "body"} for item in errors]) from None
+        raise BadParameters(422, errors) from None
+
+
+def created(run: DemoRun, is_new: bool) -> Status:
+    answer = RunCreated(
+        id=run.pk,
+        status=run.status,
+        created=is_new,
+        url=run.api_url(),
+        permalink=run.get_absolute_url(),
+    )
+    return Status(202 if is_new else 200, answer)
 
 
 # --- endpoints --------------------------------------------------------------------------------
@@ -170,72 +221,44 @@ def check_presenter(request: HttpRequest, talk) -> None:
 @router.get("/demos", response=list[DemoOut], url_name="list_demos")
 def list_demos(request):
     """Every demo with the JSON Schema of its parameters and their defaults."""
-    return [demo_summary(demo) for demo in DEMOS.values()]
+    return list(DEMOS.values())
 
 
 @router.post(
     "/demos/{slug}/runs",
-    response={
-        200: RunCreated,
-        202: RunCreated,
-        400: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        413: ErrorOut,
-        422: ErrorOut,
-        429: ErrorOut,
-        503: ErrorOut,
-    },
+    response=RUN_ANSWERS,
     url_name="create_run",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": "The demo's parameters as a JSON object; omitted ones take defaults.",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
+    openapi_extra=PARAMETERS_BODY,
 )
-def create_run(request, slug: str, talk: int | None = None, live: bool = False):
+def create_run(request, slug: str, talk: int | None = None):
     """Ask for a run. A stored run with the same parameters is returned at once (200);
     a new one is queued (202). Poll its `url` until `status` is `done` or `failed`.
-    `?talk=<id>&live=true` records the run at that talk (editors only)."""
-    try:
-        demo = get_demo(slug)
-    except KeyError as exc:
-        return Status(404, {"detail": str(exc.args[0])})
-    if len(request.body) > MAX_BODY_BYTES:
-        return Status(413, {"detail": f"The parameters must fit in {MAX_BODY_BYTES} bytes."})
-    try:
-        params = demo.params.model_validate_json(request.body or b"{}")
-    except ValidationError as error:
-        errors = field_errors(error)
-        if any(item["type"] == "json_invalid" for item in errors):
-            return Status(400, {"detail": [{**item, "field": "body"} for item in errors]})
-        return Status(422, {"detail": errors})
-    talk_page = find_talk(talk)
-    if live:
-        check_presenter(request, talk_page)
-    try:
-        run, created = request_run(
-            demo,
-            params,
-            client=client_fingerprint(request),
-            talk=talk_page,
-            recorded_at_talk=live,
-            limited=not live,
-        )
-    except RunRefused as refused:
-        response = JsonResponse({"detail": str(refused)}, status=refused.status)
-        response["Retry-After"] = str(refused.retry_after)
-        return response
-    body = {
-        "id": run.pk,
-        "status": run.status,
-        "created": created,
-        "url": run.api_url(),
-        "permalink": run.get_absolute_url(),
-    }
-    return Status(202 if created else 200, body)
+    `?talk=<id>` says which talk's page asked (the run is not recorded at the talk)."""
+    demo = find_demo(slug)
+    params = read_params(request, demo)
+    run, is_new = request_run(
+        demo, params, client=client_fingerprint(request), talk=find_talk(talk)
+    )
+    return created(run, is_new)
+
+
+@router.post(
+    "/talks/{int:talk_id}/demos/{slug}/runs",
+    response=RUN_ANSWERS,
+    url_name="create_presenter_run",
+    auth=django_auth,  # the editor's session, with Django's CSRF check
+    openapi_extra=PARAMETERS_BODY,
+)
+def create_presenter_run(request, talk_id: int, slug: str):
+    """The presenter's run at the talk, recorded with it for replay (the talk's editors only).
+    It goes ahead of visitors' runs and is never refused by their limits."""
+    demo = find_demo(slug)
+    talk = find_talk(talk_id)
+    if not talk.permissions_for_user(request.auth).can_edit():
+        raise HttpError(403, "Only the talk's editors can record runs at the talk.")
+    params = read_params(request, demo)
+    run, is_new = request_run(demo, params, talk=talk, recorded_at_talk=True, limited=False)
+    return created(run, is_new)
 
 
 @router.get("/runs/{int:run_id}", response={200: RunOut, 404: ErrorOut}, url_name="get_run")
@@ -243,20 +266,33 @@ def get_run(request, run_id: int):
     """A run's status and progress; its figure (partial while running) and, when done, result."""
     run = DemoRun.objects.defer("replay").with_id(run_id)
     if run is None:
-        return Status(404, {"detail": f"No run with id {run_id}."})
-    if run.status == DemoRun.Status.DONE:
-        # A finished run never changes: its answer is built once per process.
-        body = cache.get_or_set(
-            f"demo-run-state:{run.pk}:{run.key}",
-            lambda: json.dumps(run_state(run)),
-            FINISHED_CACHE_SECONDS,
-        )
-        return HttpResponse(body, content_type="application/json")
-    recover_if_stale(run)
-    return Status(200, run_state(run))
+        raise HttpError(404, f"No run with id {run_id}.")
+    if run.status != DemoRun.Status.DONE:
+        recover_if_stale(run)
+        return run
+    # A finished run never changes: the schema serializes it once per process.
+    body = cache.get_or_set(
+        f"demo-run-state:{run.pk}:{run.key}",
+        lambda: RunOut.from_orm(run).model_dump_json(),
+        FINISHED_CACHE_SECONDS,
+    )
+    return HttpResponse(body, content_type="application/json")
 
 
 api.add_router("/", router)
+
+
+@api.exception_handler(RunRefused)
+def run_refused(request, refused: RunRefused):
+    """New work refused for now (rate limit 429, full queue 503): when to try again."""
+    response = api.create_response(request, {"detail": str(refused)}, status=refused.status)
+    response["Retry-After"] = str(refused.retry_after)
+    return response
+
+
+@api.exception_handler(BadParameters)
+def bad_parameters(request, error: BadParameters):
+    return api.create_response(request, {"detail": error.detail}, status=error.status)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -2,7 +2,9 @@
 
 The parameter form is generated from the demo's pydantic model (its JSON Schema gives each field's
 kind, bounds, default and help text) and a submitted form is validated by that same model, so the
-admin refuses exactly what the API refuses.
+admin refuses exactly what the API refuses. A block deconstructs to its demo's slug alone (as
+Wagtail's choosers do to a model's label) and builds its fields from the registry when it is
+made, so changing a demo's defaults or bounds needs no migration.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from pydantic import ValidationError as ParamsError
 from wagtail import blocks
 
 from demos.models import DemoRun, run_key
-from demos.registry import DEMOS, Demo, get_demo
-from demos.sims.base import DemoParams
+from demos.registry import DEMOS, get_demo
+from demos.sims.base import Demo, DemoParams
 
 
 def _bounds(schema: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +65,48 @@ class DemoBlock(blocks.StructBlock):
         group = "Demos"
         template = "demos/blocks/demo_block.html"
         form_classname = "demo-block struct-block"
+
+    def __init__(self, demo_slug: str | list | None = None, **kwargs):
+        if not isinstance(demo_slug, str):
+            # Migrations before talks 0006 froze the fields too: the slug is in the options.
+            demo_slug = kwargs.pop("demo_slug")
+        demo = get_demo(demo_slug)
+        parameter_blocks = [
+            (name, parameter_block(field))
+            for name, field in demo.params_schema["properties"].items()
+        ]
+        child_blocks = [
+            (
+                "caption",
+                blocks.CharBlock(
+                    required=False,
+                    max_length=300,
+                    help_text="Shown under the chart, e.g. what to look for.",
+                ),
+            ),
+            (
+                "params",
+                blocks.StructBlock(
+                    parameter_blocks,
+                    label="Default parameters",
+                    help_text="The chart visitors see first, computed when the page is published.",
+                ),
+            ),
+        ]
+        kwargs.setdefault("label", f"Demo: {demo.title}")
+        super().__init__(child_blocks, demo_slug=demo_slug, **kwargs)
+
+    def deconstruct(self):
+        return ("demos.blocks.DemoBlock", (self.meta.demo_slug,), {})
+
+    def deconstruct_with_lookup(self, lookup):
+        return self.deconstruct()
+
+    @classmethod
+    def construct_from_lookup(cls, lookup, *args, **kwargs):
+        if args and isinstance(args[0], str):
+            return cls(*args, **kwargs)
+        return super().construct_from_lookup(lookup, *args, **kwargs)
 
     @property
     def demo(self) -> Demo:
@@ -123,32 +167,7 @@ def shared_runs(children) -> dict[str, DemoRun]:
 
 
 def demo_block(demo: Demo) -> DemoBlock:
-    schema = demo.params_schema
-    parameter_blocks = [
-        (name, parameter_block(field)) for name, field in schema["properties"].items()
-    ]
-    return DemoBlock(
-        [
-            (
-                "caption",
-                blocks.CharBlock(
-                    required=False,
-                    max_length=300,
-                    help_text="Shown under the chart, e.g. what to look for.",
-                ),
-            ),
-            (
-                "params",
-                blocks.StructBlock(
-                    parameter_blocks,
-                    label="Default parameters",
-                    help_text="The chart visitors see first, computed when the page is published.",
-                ),
-            ),
-        ],
-        demo_slug=demo.slug,
-        label=f"Demo: {demo.title}",
-    )
+    return DemoBlock(demo.slug)
 
 
 def demo_blocks() -> list[tuple[str, DemoBlock]]:

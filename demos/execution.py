@@ -1,4 +1,7 @@
-"""One run of a demo with its record: parameters, result, figure, timing and versions."""
+"""One run of a demo with its record: parameters, result, figure, timing and versions.
+
+Imports the demo's computation (torch, plotting): only the worker and the CLI use this module.
+"""
 
 import json
 import platform
@@ -10,8 +13,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from demos.registry import Demo
-from demos.sims.base import DemoParams, DemoResult, ProgressCallback
+from demos.sims.base import Demo, DemoParams, DemoResult, ProgressCallback
 
 LIBRARIES = ("torch", "numpy", "scipy", "scikit-learn", "plotly", "pydantic")
 

@@ -7,19 +7,15 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
-from demos.registry import Demo, get_demo
-from demos.sims.base import DemoParams
+from demos.registry import get_demo
+from demos.sims.base import Demo, DemoParams
 
 FINISHED_CACHE_SECONDS = 3600
 MAX_ID = 2**63 - 1  # beyond the database's integer range an id names nothing
-# The escapes Django's json_script applies, so JSON can sit inside a <script> element.
-SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 def run_key(demo: Demo, params: DemoParams) -> str:
@@ -134,20 +130,6 @@ class DemoRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
-
-    def figure_script(self) -> str:
-        """A finished run's figure as a <script type="application/json"> element for its page.
-
-        What json_script would make, built once: a finished run's figure never changes.
-        """
-
-        def build() -> str:
-            text = json.dumps(self.figure, separators=(",", ":")).translate(SCRIPT_ESCAPES)
-            return f'<script type="application/json">{text}</script>'
-
-        return mark_safe(  # noqa: S308 -- JSON escaped for a script element, as json_script does
-            cache.get_or_set(f"demo-run-figure:{self.pk}:{self.key}", build, FINISHED_CACHE_SECONDS)
-        )
 
     def api_url(self) -> str:
         return reverse("api:get_run", kwargs={"run_id": self.pk})

@@ -1,7 +1,8 @@
 """A finished run as a Plotly animation of how its figure grew, from snapshots taken while it ran.
 
 Each frame holds only the traces that changed, matched to the final figure's traces by their
-type, name and axes (a partial figure may lack traces that had not started yet).
+type, name and axes (a partial figure may lack traces that had not started yet). The worker
+builds replays; the controls are the same as every demo's animations (sims/plotting.py).
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from demos.compact import TRACE_TYPES
+from demos.sims.plotting import frame_slider, play_pause_buttons
 
-REPLAY_FRAMES = 30  # snapshots kept per run: enough to scrub, small enough to fetch
-FRAME_DURATION_MS = 120
 DEFAULT_BOTTOM_MARGIN = 80  # plotly.js's default, in pixels
 BUTTONS_HEIGHT = 40  # pixels for the play and pause buttons, on a row of their own
 CONTROLS_HEIGHT = 150  # pixels added under the figure: the buttons, then the slider below them
@@ -80,58 +80,9 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
     layout["margin"] = {**(layout.get("margin") or {}), "b": bottom + CONTROLS_HEIGHT}
     if layout.get("height"):
         layout["height"] += CONTROLS_HEIGHT
-    layout["updatemenus"] = [
-        {
-            "type": "buttons",
-            "direction": "left",
-            "x": 0,
-            "y": 0,
-            "xanchor": "left",
-            "yanchor": "top",
-            "pad": {"t": bottom + 10},
-            "showactive": False,
-            "buttons": [
-                {
-                    "label": "▶ Play",
-                    "method": "animate",
-                    "args": [
-                        names,
-                        {
-                            "frame": {"duration": FRAME_DURATION_MS, "redraw": True},
-                            "transition": {"duration": 0},
-                            "mode": "immediate",
-                        },
-                    ],
-                },
-                {
-                    "label": "❚❚ Pause",
-                    "method": "animate",
-                    "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}],
-                },
-            ],
-        }
-    ]
+    layout["updatemenus"] = [play_pause_buttons(names, x=0, y=0, pad={"t": bottom + 10})]
+    # Below the buttons, not beside them: side by side they overlap on a narrow chart.
     layout["sliders"] = [
-        {
-            "active": len(frames) - 1,
-            # Below the buttons, not beside them: side by side they overlap on a narrow chart.
-            "x": 0,
-            "y": 0,
-            "yanchor": "top",
-            "len": 1,
-            "pad": {"t": bottom + 10 + BUTTONS_HEIGHT},
-            "currentvalue": {"prefix": "Run progress: "},
-            "steps": [
-                {
-                    "label": name,
-                    "method": "animate",
-                    "args": [
-                        [name],
-                        {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"},
-                    ],
-                }
-                for name in names
-            ],
-        }
+        frame_slider(names, names, "Run progress: ", y=0, pad={"t": bottom + 10 + BUTTONS_HEIGHT})
     ]
     return {"data": traces, "layout": layout, "frames": frames}

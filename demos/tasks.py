@@ -1,4 +1,8 @@
-"""The background task that computes one DemoRun, streaming progress and partial figures into it."""
+"""The background task that computes one DemoRun, streaming progress and partial figures into it.
+
+The web tier imports this module to enqueue runs, so the computation (torch, plotting) is
+imported only inside the task, by the worker that executes it.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from django.utils import timezone
 from django_tasks import task
 
 from demos.compact import PARTIAL_POINTS, compact_figure, round_floats
-from demos.execution import execute
 from demos.models import DemoRun
-from demos.replay import REPLAY_FRAMES, replay_figure
 from demos.runs import recover_stale_runs
+
+REPLAY_FRAMES = 30  # snapshots kept per run recorded at a talk: enough to scrub, small to fetch
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,10 @@ def run_demo(run_id: int) -> str:
     if not claimed:
         return "not queued"  # finished, or already taken by another worker
     run = DemoRun.objects.get(pk=run_id)
+    # The computation, and torch with it, is loaded here, in the worker, never by the web tier.
+    from demos.execution import execute
+    from demos.replay import replay_figure
+
     _limit_threads()
     reporter = RunReporter(run)
     try:
@@ -124,12 +132,11 @@ class RunReporter:
             self._write(progress=fraction, figure=figure, heartbeat_at=timezone.now())
 
     def _partial_figure(self, partial) -> dict | None:
+        # A demo reports no partial result until it has something to draw (the contract tests
+        # draw every one it reports), so an error here is a bug and reaches the log.
         if partial is None:
             return None
-        try:
-            figure = self.run.demo.figure(partial)
-        except (IndexError, ValueError):
-            return None  # too early to draw (e.g. no checkpoint yet); a later report will be
+        figure = self.run.demo.figure(partial)
         return compact_figure(json.loads(figure.to_json()), PARTIAL_POINTS)
 
     def finish(self, **fields) -> None:

@@ -6,4 +6,5 @@ class TalksConfig(AppConfig):
     verbose_name = "Talks"
 
     def ready(self):
+        # Here, not at the top: the receivers import the models, which load after app configs.
         from . import signals  # noqa: F401

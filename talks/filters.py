@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 from taggit.models import Tag
 
-from .models import Speaker, TalkPage
+from .snippets import Speaker
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -30,12 +30,10 @@ class TalkFilter(django_filters.FilterSet):
     )
     year = YearFilter(field_name="start__year", label="Year", min_value=1900, max_value=2200)
 
-    class Meta:
-        model = TalkPage
-        fields = ["speaker", "topic", "year"]
-
-    def __init__(self, *args, series=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    # No Meta.model: every filter is declared, and the series' talks are always passed in, so
+    # this module needs no page model (talks.pages imports it at the top, without a cycle).
+    def __init__(self, data, queryset, **kwargs):
+        super().__init__(data, queryset, **kwargs)
         talks = self.queryset
         # Offer only the choices that this series actually has.
         self.filters["speaker"].queryset = Speaker.objects.filter(

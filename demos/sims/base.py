@@ -1,6 +1,14 @@
-"""The contract every demo follows: strict bounded parameters, a cost budget, progress reports."""
+"""The contract every demo follows: strict bounded parameters, a cost budget, progress reports,
+and a description the web tier can read without importing the computation."""
 
+import ast
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -84,3 +92,111 @@ class ProgressReporter:
         if fraction >= 1.0 or fraction - self.last_reported >= self.every:
             self.last_reported = fraction
             self.progress(min(fraction, 1.0), partial())
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A demo as the web tier knows it: slug, words and parameters, nothing that computes.
+
+    The computation (``run``, ``Result``, ``figure``, with torch and plotting) lives in the
+    package's ``compute`` module and is imported only when asked for, by the worker or the CLI.
+    """
+
+    slug: str
+    title: str
+    summary: str
+    params: type[DemoParams]
+    package: str  # the demo's package, e.g. "demos.sims.edge_of_stability"
+
+    @cached_property
+    def params_schema(self) -> dict:
+        """The parameters' JSON Schema: the API's, the admin form's and the controls' source."""
+        return self.params.model_json_schema()
+
+    @cached_property
+    def code_version(self) -> str:
+        """A digest of this demo's own files and the shared modules they import, so its stored
+        runs are recomputed when its code changes, and only then."""
+        return source_digest(self.package)
+
+    @cached_property
+    def compute(self) -> ModuleType:
+        return import_module(f"{self.package}.compute")
+
+    @property
+    def result(self) -> type[DemoResult]:
+        return self.compute.Result
+
+    @property
+    def run(self) -> Callable[[DemoParams, ProgressCallback | None], DemoResult]:
+        return self.compute.run
+
+    @property
+    def figure(self) -> Callable[[DemoResult], Any]:
+        """Builds the result's plotly Figure."""
+        return self.compute.figure
+
+
+SIMS_DIR = Path(__file__).parent
+SIMS_PACKAGE = __name__.rpartition(".")[0]  # "demos.sims"
+
+
+def module_path(module: str, sims_dir: Path = SIMS_DIR) -> Path | None:
+    """The file of a module under demos.sims (a package's __init__.py), or None if not one."""
+    if module != SIMS_PACKAGE and not module.startswith(SIMS_PACKAGE + "."):
+        return None
+    parts = module.split(".")[2:]
+    if not parts:
+        return None
+    base = sims_dir.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def imported_modules(path: Path, module: str) -> set[str]:
+    """Every module a source file imports (absolute names; relative imports resolved)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.add(base)
+            # `from demos.sims import logistic` imports the module demos.sims.logistic.
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def source_files(package: str, sims_dir: Path = SIMS_DIR) -> dict[str, Path]:
+    """A demo package's files and, transitively, the shared sims modules they import, by name."""
+    package_dir = sims_dir.joinpath(*package.split(".")[2:])
+    pending = {
+        ".".join([package, *path.relative_to(package_dir).with_suffix("").parts]).removesuffix(
+            ".__init__"
+        ): path
+        for path in sorted(package_dir.rglob("*.py"))
+    }
+    files: dict[str, Path] = {}
+    while pending:
+        module, path = pending.popitem()
+        if module in files:
+            continue
+        files[module] = path
+        for imported in imported_modules(path, module):
+            imported_path = module_path(imported, sims_dir)
+            if imported_path and imported not in files:
+                pending[imported] = imported_path
+    return files
+
+
+def source_digest(package: str, sims_dir: Path = SIMS_DIR) -> str:
+    digest = hashlib.sha256()
+    for module, path in sorted(source_files(package, sims_dir).items()):
+        digest.update(module.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]

@@ -1,13 +1,12 @@
 """Template helpers for talk pages: math in rich text, JSON-LD, times in a talk's zone."""
 
-import json
 from datetime import UTC
 
 from django import template
-from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
 from wagtail.rich_text import expand_db_html
 
+from seminar_site.html import script_json
 from talks.mathtext import render_math
 
 register = template.Library()
@@ -22,8 +21,7 @@ def richtext_math(value: str) -> str:
 @register.simple_tag
 def json_ld(data: dict) -> str:
     """A <script type="application/ld+json"> that no string in `data` can break out of."""
-    payload = json.dumps(data, ensure_ascii=False).translate(_json_script_escapes)
-    return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308
+    return script_json(data, "application/ld+json")
 
 
 @register.filter

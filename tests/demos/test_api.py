@@ -129,9 +129,17 @@ def test_rate_limit_and_queue_limit_answer_with_retry_after(client, settings):
 
 def test_only_the_talks_editors_record_runs_at_it(series, generous_limits):
     talk = make_talk(series)
-    url = f"{RUNS}?talk={talk.pk}&live=true"
-    anonymous = post(Client(), url, {})
-    assert anonymous.status_code == 403
+    # The public route never records at a talk, whatever the query says.
+    public = post(Client(), f"{RUNS}?talk={talk.pk}&live=true", {"steps": 39})
+    assert public.status_code == 202
+    assert not DemoRun.objects.get(pk=public.json()["id"]).recorded_at_talk
+    url = f"/api/talks/{talk.pk}/demos/quadratic-stability/runs"
+    assert post(Client(), url, {}).status_code == 401
+    visitor = Client()
+    visitor.force_login(User.objects.create_user("visitor", "v@example.org", "pw"))
+    refused = post(visitor, url, {})
+    assert refused.status_code == 403 and "editors" in refused.json()["detail"]
+    assert post(Client(), "/api/talks/424242/demos/quadratic-stability/runs", {}).status_code == 401
     editor = User.objects.create_user("editor", "e@example.org", "pw")
     editor.groups.add(Group.objects.get(name="Moderators"))
     browser = Client(enforce_csrf_checks=True)

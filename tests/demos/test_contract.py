@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from demos import registry
 from demos.registry import DEMOS, get_demo
+from demos.sims.base import SIMS_DIR, source_digest, source_files
 
 SMALL = {
     "quadratic-stability": {"steps": 300},
@@ -40,8 +40,13 @@ def test_progress_is_reported_at_least_every_two_percent(slug):
     assert fractions == sorted(fractions)
     assert fractions[-1] == 1.0
     assert max(np.diff([0.0, *fractions])) <= 0.02
-    assert all(isinstance(partial, demo.result) for _, partial in reports)
+    # A demo reports no partial result until there is something to draw; the task draws every
+    # one it reports, so each must make a figure.
+    partials = [partial for _, partial in reports if partial is not None]
+    assert all(isinstance(partial, demo.result) for partial in partials)
     assert reports[-1][1] == result
+    for partial in partials[:: max(1, len(partials) // 20)]:
+        assert demo.figure(partial).data
 
 
 @pytest.mark.parametrize("slug", SMALL)
@@ -61,13 +66,43 @@ def test_results_are_finite_json_that_round_trips(slug):
     assert demo.result.model_validate_json(text) == result
 
 
-def test_code_version_changes_when_the_simulation_code_does(tmp_path, monkeypatch):
-    for source in registry.SIMS_DIR.glob("*.py"):
-        (tmp_path / source.name).write_bytes(source.read_bytes())
-    monkeypatch.setattr(registry, "SIMS_DIR", tmp_path)
-    module = get_demo("quadratic-stability").module
-    before = registry.Demo("q", "", "", module).code_version
-    assert registry.Demo("q", "", "", module).code_version == before
-    with (tmp_path / "hessian.py").open("a") as source:
+def copy_of_sims(tmp_path):
+    for source in SIMS_DIR.rglob("*.py"):
+        copy = tmp_path / source.relative_to(SIMS_DIR)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(source.read_bytes())
+    return tmp_path
+
+
+def test_a_demos_version_follows_its_own_code_and_the_shared_code_it_uses(tmp_path):
+    sims = copy_of_sims(tmp_path)
+    eos, quadratic = "demos.sims.edge_of_stability", "demos.sims.quadratic_stability"
+    before = {package: source_digest(package, sims) for package in (eos, quadratic)}
+    assert before == {package: source_digest(package, sims) for package in (eos, quadratic)}
+    # A comment in one demo stales that demo's runs only.
+    with (sims / "edge_of_stability" / "compute.py").open("a") as source:
         source.write("# a change\n")
-    assert registry.Demo("q", "", "", module).code_version != before
+    assert source_digest(eos, sims) != before[eos]
+    assert source_digest(quadratic, sims) == before[quadratic]
+    # A shared module stales the demos that import it, and only those.
+    changed_eos = source_digest(eos, sims)
+    with (sims / "hessian.py").open("a") as source:
+        source.write("# a change\n")
+    assert source_digest(eos, sims) != changed_eos
+    assert source_digest(quadratic, sims) == before[quadratic]
+    with (sims / "plotting.py").open("a") as source:
+        source.write("# a change\n")
+    assert source_digest(quadratic, sims) != before[quadratic]
+
+
+@pytest.mark.parametrize("slug", SMALL)
+def test_a_demo_shares_code_only_through_shared_modules(slug):
+    """Demos never import a sibling demo: what two need lives in a shared sims module."""
+    demo = get_demo(slug)
+    files = source_files(demo.package)
+    own = {name for name in files if name == demo.package or name.startswith(demo.package + ".")}
+    others = {d.package for d in DEMOS.values()} - {demo.package}
+    assert not {name for name in files if name.rpartition(".")[0] in others or name in others}
+    assert {f"{demo.package}.params", f"{demo.package}.compute"} <= own
+    # The shared modules it uses are plain modules of demos.sims.
+    assert all(name.count(".") == 2 for name in set(files) - own)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from demos.sims import edge_of_stability as eos
+from demos.sims.edge_of_stability import compute as eos
 
 # eta = 0.2 on the default network crosses 2/eta near step 160; 800 steps leave a long tail.
 FAST = {"step_sizes": [0.2], "steps": 800, "sharpness_every": 10}

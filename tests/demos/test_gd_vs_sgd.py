@@ -4,8 +4,8 @@ import pytest
 import torch
 from pydantic import ValidationError
 
-from demos.sims import gd_vs_sgd as demo
-from demos.sims.edge_of_stability import MLP, load_training_set, squared_loss
+from demos.sims.digits import MLP, draw_digits, squared_loss
+from demos.sims.gd_vs_sgd import compute as demo
 from demos.sims.hessian import dense_hessian
 
 
@@ -29,12 +29,12 @@ def test_the_final_sharpness_matches_the_dense_hessian():
     params = demo.Params(
         batch_sizes=[10], epochs=20, examples=60, classes=3, hidden_width=8, hidden_layers=1
     )
-    data = load_training_set(params)
+    data = draw_digits(params)
     network = MLP(params)
     theta, diverged = demo.train(params, 0.2, 10, data, lambda: None)
     assert not diverged
     top = demo.final_sharpness(params, network, data, theta)
-    inputs, targets, _ = data
+    inputs, targets = data.inputs, data.targets
     dense = dense_hessian(lambda t: squared_loss(network(t, inputs), targets), theta)
     exact = float(torch.linalg.eigvalsh(dense)[-1])
     assert top.value == pytest.approx(exact, rel=1e-3)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from demos.sims import edge_of_stability as eos
+from demos.sims.digits import MLP, draw_digits, squared_loss
+from demos.sims.edge_of_stability import compute as eos
 from demos.sims.hessian import (
     EigenvectorTracker,
     HessianVectorProduct,
@@ -73,13 +74,14 @@ def test_reported_sharpness_matches_the_dense_eigenvalues_along_a_trajectory():
     reported = dict(
         zip(result.trajectories[0].checkpoints, result.trajectories[0].sharpness, strict=True)
     )
-    inputs, targets, _ = eos.load_training_set(params)
-    network = eos.MLP(params)
+    data = draw_digits(params)
+    inputs, targets = data.inputs, data.targets
+    network = MLP(params)
     checked = 0
-    for now in eos.gradient_descent(params, 0.2, (inputs, targets, None)):
+    for now in eos.gradient_descent(params, 0.2, data):
         if now.at_checkpoint and now.step % 60 == 0:
             dense = dense_hessian(
-                lambda theta: eos.squared_loss(network(theta, inputs), targets), now.theta
+                lambda theta: squared_loss(network(theta, inputs), targets), now.theta
             )
             exact = np.linalg.eigvalsh(dense.numpy())[-1]
             assert reported[now.step] == pytest.approx(exact, rel=1e-3)

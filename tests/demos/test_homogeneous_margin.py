@@ -5,7 +5,8 @@ import pytest
 import torch
 from pydantic import ValidationError
 
-from demos.sims import homogeneous_margin as demo
+from demos.sims import relu_network
+from demos.sims.homogeneous_margin import compute as demo
 
 
 def random_network(seed=0, width=7):
@@ -16,18 +17,17 @@ def random_network(seed=0, width=7):
 @pytest.mark.parametrize("scale", [0.3, 2.5, 17.0])
 def test_the_network_is_2_homogeneous_in_its_parameters(scale):
     hidden, output, x = random_network()
-    f = demo.network(hidden, output, x)
-    assert np.allclose(demo.network(scale * hidden, scale * output, x), scale**2 * f, rtol=1e-12)
+    f = relu_network.outputs(hidden, output, x)
+    assert np.allclose(relu_network.outputs(scale * hidden, scale * output, x), scale**2 * f, rtol=1e-12)
     # and 1-homogeneous in its input, which is why the classes are angular sectors
-    assert np.allclose(demo.network(hidden, output, scale * x), scale * f, rtol=1e-12)
+    assert np.allclose(relu_network.outputs(hidden, output, scale * x), scale * f, rtol=1e-12)
 
 
 def test_gradients_match_autograd():
     hidden, output, x = random_network(seed=3)
     labels = np.where(np.arange(len(x)) % 2 == 0, 1.0, -1.0)
-    loss, hidden_gradient, output_gradient, margins = demo.loss_and_gradients(
-        hidden, output, x, labels
-    )
+    gradients = relu_network.logistic_gradients(hidden, output, x, labels)
+    loss, hidden_gradient, output_gradient = gradients.loss, gradients.hidden, gradients.output
     w = torch.tensor(hidden, requires_grad=True)
     a = torch.tensor(output, requires_grad=True)
     reference = torch.logaddexp(

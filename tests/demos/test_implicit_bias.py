@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.svm import LinearSVC
 
-from demos.sims import implicit_bias
+from demos.sims.implicit_bias import compute as implicit_bias
 
 DECADES = (10, 100, 1_000, 10_000, 100_000)
 

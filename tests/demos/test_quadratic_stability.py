@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from demos.sims import quadratic_stability as quadratic
+from demos.sims.quadratic_stability import compute as quadratic
 
 
 def test_iterates_equal_the_closed_form():

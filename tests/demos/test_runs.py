@@ -82,7 +82,7 @@ def test_an_error_in_the_simulation_fails_the_run_without_leaking_details(
     def broken(params, progress=None):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(QUADRATIC.module, "run", broken)
+    monkeypatch.setattr(QUADRATIC.compute, "run", broken)
     run, _ = request_run(QUADRATIC, quadratic())
     run_worker()
     run.refresh_from_db()

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from talks.models import TalkPage, TalkPageForm
+from talks.forms import TalkPageForm
+from talks.models import TalkPage
 from tests.factories import make_speaker, make_talk, make_venue, shanghai
 
 pytestmark = pytest.mark.django_db

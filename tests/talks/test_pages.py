@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from demos.registry import get_demo
+from demos.runs import request_run
 from talks.models import TalkIndexPage, TalkPage
 from tests.factories import make_speaker, make_talk, make_venue, shanghai
 
@@ -269,3 +272,21 @@ def test_no_query_string_makes_a_500(client, series, params):
     for url in ("/talks/", "/search/", "/"):
         response = client.get(url, params)
         assert response.status_code in {200, 400, 404}, (url, params)
+
+
+def test_the_presenter_lists_recorded_runs_without_their_big_columns(client, series):
+    talk = make_talk(series, "Presented")
+    quadratic = get_demo("quadratic-stability")
+    run, _ = request_run(
+        quadratic, quadratic.params(steps=41), talk=talk, recorded_at_talk=True, limited=False
+    )
+    editor = User.objects.create_user("ed", "ed@example.org", "pw")
+    editor.groups.add(Group.objects.get(name="Moderators"))
+    client.force_login(editor)
+    response = client.get(talk.url + "present/")
+    assert response.status_code == 200
+    [listed] = response.context["recorded_runs"]
+    assert listed.pk == run.pk
+    # A recorded run's replay is megabytes of JSON: the list must not load it.
+    assert {"result", "replay", "figure"} <= listed.get_deferred_fields()
+    assert f"{quadratic.title}, run {run.pk}" in response.content.decode()

@@ -1,78 +1,26 @@
-"""Implicit bias: GD on the logistic loss over separable data turns toward the max-margin direction.
-
-Soudry et al. (JMLR 2018): from any start, with a small enough step, ||w(t)|| grows like log t and
-w(t)/||w(t)|| converges to the L2 max-margin separator, the angle falling only like 1/log t.
-The classifier is linear without intercept, sign(w . x), so the separator passes through 0.
-"""
+"""The implicit-bias demo computed: its run and its chart (the science is in __init__.py)."""
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-from pydantic import Field
 
 from demos.sims import logistic
 from demos.sims.base import (
-    DemoParams,
     DemoResult,
     ProgressCallback,
     ProgressReporter,
-    seed_field,
+)
+from demos.sims.implicit_bias.params import Params
+from demos.sims.plotting import (
+    PALETTE,
+    equal_aspect,
+    frame_slider,
+    labelled_points,
+    play_pause_buttons,
+    site_figure,
 )
 
 CHECKPOINTS = 60  # log-spaced steps at which w is recorded: the animation's frames
 ANGLE_GRID = 4096  # directions tried before refining the max-margin direction
-
-
-class Params(DemoParams):
-    examples: int = Field(
-        60,
-        ge=4,
-        le=400,
-        title="Examples",
-        description="Number of points, labelled by a hidden line through the origin",
-        json_schema_extra={"unit": "points"},
-    )
-    gap: float = Field(
-        0.1,
-        ge=0.02,
-        le=0.5,
-        title="Gap",
-        description="Points closer than this to the hidden line are dropped, so the data are"
-        " separable",
-    )
-    step_size: float = Field(
-        1.0, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
-    )
-    steps: int = Field(
-        100_000,
-        ge=10,
-        le=200_000,
-        title="Steps",
-        description="Number of GD steps; the direction converges only like 1/log(steps)",
-        json_schema_extra={"unit": "steps"},
-    )
-    start_norm: float = Field(
-        0.0,
-        ge=0,
-        le=10,
-        title="Starting norm",
-        description="Length of the starting weight vector w(0)",
-    )
-    start_angle: float = Field(
-        0.0,
-        ge=-180,
-        le=180,
-        title="Starting angle",
-        description="Direction of w(0)",
-        json_schema_extra={"unit": "degrees"},
-    )
-    seed: int = seed_field()
-
-    cost_budget = 2e7
-    cost_field = "steps"
-
-    def cost(self) -> float:
-        return self.steps * self.examples
 
 
 class Result(DemoResult):
@@ -167,6 +115,9 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             angle=[angle_between(weights, target) for _, weights in recorded],
         )
 
+    def drawable() -> Result | None:
+        return result() if recorded else None  # the chart needs one recorded w
+
     next_checkpoint = 0
     report_every = max(1, params.steps // 500)
     for step in range(params.steps + 1):
@@ -178,7 +129,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
         slopes = logistic.slope(signed @ w)
         w = w + params.step_size * (slopes @ signed) / len(signed)
         if step % report_every == 0:
-            report(step / params.steps, result)
+            report(step / params.steps, drawable)
     final = result()
     report(1.0, lambda: final)
     return final
@@ -193,30 +144,13 @@ def _boundary(w: np.ndarray, reach: float) -> tuple[list[float], list[float]]:
     return [-along[0], along[0]], [-along[1], along[1]]
 
 
-def labelled_points(points: np.ndarray, labels: np.ndarray) -> list[go.Scatter]:
-    """2-D points as two marker traces, one per label (+1 blue dots, -1 orange crosses)."""
-    traces = []
-    for label, colour, symbol in ((1, "#1f77b4", "circle"), (-1, "#ff7f0e", "x")):
-        chosen = points[labels == label]
-        traces.append(
-            go.Scatter(
-                x=chosen[:, 0].tolist(),
-                y=chosen[:, 1].tolist(),
-                mode="markers",
-                marker={"color": colour, "symbol": symbol, "size": 7},
-                name=f"y = {label:+d}",
-            )
-        )
-    return traces
-
-
 def figure(result: Result) -> go.Figure:
     points = np.array(result.points)
     labels = np.array(result.labels)
     target = np.array(result.max_margin_direction)
     weights = np.array(result.weights)
     reach = 1.1 * np.abs(points).max()
-    figure = make_subplots(
+    figure = site_figure(
         rows=1,
         cols=2,
         column_widths=[0.5, 0.5],
@@ -240,7 +174,7 @@ def figure(result: Result) -> go.Figure:
     last = len(result.checkpoints) - 1
     x, y = _boundary(weights[last], reach)
     figure.add_trace(
-        go.Scatter(x=x, y=y, mode="lines", line={"color": "#d62728", "width": 2}, name="GD"),
+        go.Scatter(x=x, y=y, mode="lines", line={"color": PALETTE[1], "width": 2}, name="GD"),
         row=1,
         col=1,
     )
@@ -252,7 +186,7 @@ def figure(result: Result) -> go.Figure:
             y=np.array(result.angle)[positive].tolist(),
             mode="lines+markers",
             marker={"size": 4},
-            line={"color": "#d62728"},
+            line={"color": PALETTE[1]},
             name="angle",
             showlegend=False,
         ),
@@ -264,7 +198,7 @@ def figure(result: Result) -> go.Figure:
             x=[int(steps[last])],
             y=[result.angle[last]],
             mode="markers",
-            marker={"size": 12, "color": "#d62728", "symbol": "circle-open", "line": {"width": 2}},
+            marker={"size": 12, "color": PALETTE[1], "symbol": "circle-open", "line": {"width": 2}},
             name="now",
             showlegend=False,
         ),
@@ -272,6 +206,7 @@ def figure(result: Result) -> go.Figure:
         col=2,
     )
     gd_trace, marker_trace = 3, 5
+    names = [str(step) for step in result.checkpoints]
     frames = []
     for index, step in enumerate(result.checkpoints):
         x, y = _boundary(weights[index], reach)
@@ -286,10 +221,7 @@ def figure(result: Result) -> go.Figure:
             )
         )
     figure.frames = frames
-    figure.update_xaxes(range=[-reach, reach], title_text="x₁", row=1, col=1)
-    figure.update_yaxes(
-        range=[-reach, reach], scaleanchor="x", scaleratio=1, title_text="x₂", row=1, col=1
-    )
+    equal_aspect(figure, reach, row=1, col=1, x_title="x₁", y_title="x₂")
     figure.update_xaxes(type="log", title_text="step t", row=1, col=2)
     figure.update_yaxes(type="log", title_text="angle (degrees)", row=1, col=2)
     figure.update_layout(
@@ -301,45 +233,9 @@ def figure(result: Result) -> go.Figure:
         height=560,
         legend={"orientation": "h", "y": -0.22},
         margin={"t": 80, "b": 220},
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0,
-                "y": -0.36,
-                "xanchor": "left",
-                "yanchor": "top",
-                "buttons": [
-                    {
-                        "label": "▶ Play",
-                        "method": "animate",
-                        "args": [None, {"frame": {"duration": 120}, "fromcurrent": True}],
-                    },
-                    {
-                        "label": "❚❚ Pause",
-                        "method": "animate",
-                        "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}],
-                    },
-                ],
-            }
-        ],
+        updatemenus=[play_pause_buttons(names, x=0, y=-0.36)],
         sliders=[
-            {
-                "active": last,
-                "x": 0,
-                "y": -0.5,
-                "yanchor": "top",
-                "len": 1,
-                "currentvalue": {"prefix": "step "},
-                "steps": [
-                    {
-                        "label": f"{step:,}",
-                        "method": "animate",
-                        "args": [[str(step)], {"mode": "immediate", "frame": {"duration": 0}}],
-                    }
-                    for step in result.checkpoints
-                ],
-            }
+            frame_slider(names, [f"{step:,}" for step in result.checkpoints], "step ", y=-0.5)
         ],
     )
     return figure

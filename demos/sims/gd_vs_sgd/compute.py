@@ -1,102 +1,24 @@
-"""GD versus SGD: smaller batches end in flatter places than full-batch GD, at the same step size.
+"""The GD-versus-SGD demo computed: SGD at each batch size on the digits MLP, the final sharpness
+of the full training loss, and its chart."""
 
-Full-batch GD's sharpness climbs to 2/eta and hovers there (the edge of stability); SGD's noise
-keeps it from settling in regions that sharp, and the smaller the batch, the flatter the end
-point (Keskar et al. 2017; Jastrzebski et al. 2020; Cohen et al. 2021). The same MLP on the same
-digits as the edge-of-stability demo is trained for the same number of epochs with each batch
-size; the sharpness is the top eigenvalue of the full training loss's Hessian at the end.
-"""
-
-from typing import Annotated
-
-import numpy as np
 import plotly.graph_objects as go
 import torch
-from plotly.subplots import make_subplots
-from pydantic import Field, model_validator
-from sklearn.datasets import load_digits
 
-from demos.sims.base import (
-    DemoParams,
-    DemoResult,
-    ProgressCallback,
-    ProgressReporter,
-    field_error,
-    seed_field,
-)
-from demos.sims.edge_of_stability import (
-    EXAMPLES_PER_CLASS,
+from demos.sims.base import DemoResult, ProgressCallback, ProgressReporter
+from demos.sims.digits import (
     MLP,
-    Activation,
-    Classes,
-    DigitsNetwork,
-    HiddenLayers,
-    HiddenWidth,
-    StepSize,
-    TrainingExamples,
-    load_training_set,
+    DigitsSplit,
+    draw_digits,
+    has_diverged,
+    random_direction,
     squared_loss,
 )
+from demos.sims.gd_vs_sgd.params import Params
 from demos.sims.hessian import Eigenpair, HessianVectorProduct, top_eigenpair
+from demos.sims.plotting import PALETTE, site_figure, threshold_line
 
 SHARPNESS_TOLERANCE = 1e-3
 TEST_EXAMPLES = 500  # held-out digits for the test accuracy, as many as there are
-BatchSize = Annotated[int, Field(ge=1, le=10 * EXAMPLES_PER_CLASS)]
-
-
-class Params(DigitsNetwork, DemoParams):
-    batch_sizes: list[BatchSize] = Field(
-        [20, 50, 125, 500],
-        min_length=1,
-        max_length=6,
-        title="Batch sizes",
-        description="Examples per SGD step; the training set's size is full-batch GD",
-    )
-    step_sizes: list[StepSize] = Field(
-        [0.2],
-        min_length=1,
-        max_length=3,
-        title="Step sizes",
-        description="Learning rates eta, each with every batch size",
-    )
-    epochs: int = Field(
-        500,
-        ge=1,
-        le=5000,
-        title="Epochs",
-        description="Passes over the training set, the same for every batch size",
-        json_schema_extra={"unit": "epochs"},
-    )
-    hidden_width: HiddenWidth = 32
-    hidden_layers: HiddenLayers = 2
-    activation: Activation = "tanh"
-    classes: Classes = 10
-    examples: TrainingExamples = Field(
-        500, description="Size of the training set; the other digits of those classes test it"
-    )
-    seed: int = seed_field()
-
-    cost_budget = 1e11
-    cost_field = "epochs"
-
-    @model_validator(mode="after")
-    def _batches_fit(self) -> "Params":
-        self.check_examples()
-        if max(self.batch_sizes) > self.examples:
-            raise field_error(
-                self,
-                "batch_sizes",
-                "batch_too_large",
-                "a batch cannot be larger than the {examples} training examples",
-                examples=self.examples,
-            )
-        return self
-
-    def cost(self) -> float:
-        # Each epoch touches every example once per batch size and step size; small batches
-        # pay a fixed cost per step too, counted as a batch of 32.
-        per_epoch = sum(self.examples + 32 * (self.examples / b) for b in self.batch_sizes)
-        return len(self.step_sizes) * self.epochs * per_epoch * self.parameter_count
 
 
 class Outcome(DemoResult):
@@ -116,34 +38,15 @@ class Result(DemoResult):
     outcomes: list[Outcome]
 
 
-def test_set(params: Params) -> tuple[torch.Tensor, torch.Tensor]:
-    """Digits of the same classes that the training set did not draw."""
-    images, labels = load_digits(return_X_y=True)
-    eligible = np.flatnonzero(labels < params.classes)
-    chosen = set(
-        np.random.default_rng(params.seed).choice(eligible, params.examples, replace=False)
-    )
-    rest = np.array([i for i in eligible if i not in chosen])[:TEST_EXAMPLES]
-    return (
-        torch.tensor(images[rest] / 16.0, dtype=torch.float64),
-        torch.tensor(labels[rest], dtype=torch.long),
-    )
-
-
-def accuracy(network: MLP, theta: torch.Tensor, inputs: torch.Tensor, labels) -> float | None:
-    if len(labels) == 0:
-        return None
-    with torch.no_grad():
-        return float((network(theta, inputs).argmax(dim=1) == labels).double().mean())
-
-
 def train(
-    params: Params, step_size: float, batch_size: int, data, on_step
+    params: Params, step_size: float, batch_size: int, data: DigitsSplit, on_step
 ) -> tuple[torch.Tensor, bool]:
     """SGD with shuffled batches each epoch (full batch: plain GD); stops if the loss blows up."""
-    inputs, targets, _ = data
+    inputs, targets = data.inputs, data.targets
     network = MLP(params)
     theta = network.initial_parameters(params.seed)
+    with torch.no_grad():
+        initial_loss = float(squared_loss(network(theta, inputs), targets))
     order = torch.Generator().manual_seed(params.seed)
     for _ in range(params.epochs):
         permutation = torch.randperm(params.examples, generator=order)
@@ -152,33 +55,29 @@ def train(
             theta.requires_grad_(True)
             loss = squared_loss(network(theta, inputs[batch]), targets[batch])
             (gradient,) = torch.autograd.grad(loss, theta)
-            if not torch.isfinite(loss) or float(loss.detach()) > 1e3:
+            if has_diverged(float(loss.detach()), initial_loss):
                 return theta.detach(), True
             theta = (theta - step_size * gradient).detach()
             on_step()
     return theta, False
 
 
-def final_sharpness(params: Params, network: MLP, data, theta: torch.Tensor) -> Eigenpair:
+def final_sharpness(
+    params: Params, network: MLP, data: DigitsSplit, theta: torch.Tensor
+) -> Eigenpair:
     """The top eigenpair of the full training loss's Hessian, by Lanczos from a random start."""
-    inputs, targets, _ = data
 
     def full_loss(theta: torch.Tensor) -> torch.Tensor:
-        return squared_loss(network(theta, inputs), targets)
+        return squared_loss(network(theta, data.inputs), data.targets)
 
-    start = torch.randn(
-        params.parameter_count,
-        generator=torch.Generator().manual_seed(params.seed),
-        dtype=torch.float64,
-    )
     hvp = HessianVectorProduct(full_loss, theta)
-    return top_eigenpair(hvp, start, SHARPNESS_TOLERANCE, max_steps=100)
+    return top_eigenpair(hvp, random_direction(params), SHARPNESS_TOLERANCE, max_steps=100)
 
 
 def run(params: Params, progress: ProgressCallback | None = None) -> Result:
-    data = load_training_set(params)
-    inputs, targets, labels = data
-    test_inputs, test_labels = test_set(params)
+    data = draw_digits(params, held_out=TEST_EXAMPLES)
+    inputs, targets, labels = data.inputs, data.targets, data.labels
+    test_inputs, test_labels = data.held_out_inputs, data.held_out_labels
     network = MLP(params)
     report = ProgressReporter(progress)
     outcomes: list[Outcome] = []
@@ -194,10 +93,13 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             outcomes=list(outcomes),
         )
 
+    def drawable() -> Result | None:
+        return result() if outcomes else None  # the chart needs one finished batch size
+
     def on_step() -> None:
         nonlocal done
         done += 1
-        report(done / total, result)
+        report(done / total, drawable)
 
     for step_size in params.step_sizes:
         for batch_size in params.batch_sizes:
@@ -225,28 +127,27 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
                     batch_size=batch_size,
                     sharpness=top.value,
                     train_loss=float(squared_loss(network(theta, inputs), targets).detach()),
-                    train_accuracy=accuracy(network, theta, inputs, labels),
-                    test_accuracy=accuracy(network, theta, test_inputs, test_labels),
+                    train_accuracy=network.accuracy(theta, inputs, labels),
+                    test_accuracy=network.accuracy(theta, test_inputs, test_labels),
                     diverged=False,
                 )
             )
-            report(done / total, result)
+            report(done / total, drawable)
     final = result()
     report(1.0, lambda: final)
     return final
 
 
 def figure(result: Result) -> go.Figure:
-    figure = make_subplots(
+    figure = site_figure(
         rows=1,
         cols=2,
         horizontal_spacing=0.12,
         subplot_titles=("Sharpness at the end of training", "Accuracy at the end of training"),
     )
-    palette = ["#1f77b4", "#d62728", "#2ca02c"]
     step_sizes = sorted({o.step_size for o in result.outcomes})
     batches = sorted({o.batch_size for o in result.outcomes})
-    for step_size, colour in zip(step_sizes, palette, strict=False):
+    for step_size, colour in zip(step_sizes, PALETTE, strict=False):
         rows = [o for o in result.outcomes if o.step_size == step_size and not o.diverged]
         rows.sort(key=lambda o: o.batch_size)
         figure.add_trace(
@@ -262,12 +163,11 @@ def figure(result: Result) -> go.Figure:
             col=1,
         )
         figure.add_trace(
-            go.Scatter(
-                x=[batches[0], batches[-1]],
-                y=[2 / step_size, 2 / step_size],
-                mode="lines",
-                line={"color": colour, "dash": "dash"},
-                name=f"2/η = {2 / step_size:g}",
+            threshold_line(
+                (batches[0], batches[-1]),
+                2 / step_size,
+                colour,
+                f"2/η = {2 / step_size:g}",
                 legendgroup=f"{step_size}",
             ),
             row=1,

@@ -1,108 +1,22 @@
-"""Margins of homogeneous networks: GD on a ReLU net without biases keeps raising its margin.
-
-Lyu & Li (ICLR 2020): for a network that is L-homogeneous in its parameters, f(c theta) =
-c^L f(theta), trained by GD on the logistic loss, once the training loss is small enough that
-every point is classified correctly (summed loss < log 2), the normalized margin
-min_i y_i f(theta; x_i) / ||theta||^L increases and the direction of theta converges to a KKT
-point of the max-margin problem. Here f(theta; x) = sum_j a_j relu(w_j . x) on 2-D points, so
-L = 2; without biases f is also positively homogeneous in x, so the classes are angular sectors.
-"""
+"""The homogeneous-margin demo computed: its run and its chart (the science is in __init__.py)."""
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-from pydantic import Field, model_validator
 
-from demos.sims import logistic
+from demos.sims import relu_network
 from demos.sims.base import (
-    DemoParams,
     DemoResult,
     ProgressCallback,
     ProgressReporter,
-    field_error,
-    seed_field,
 )
-from demos.sims.implicit_bias import labelled_points
+from demos.sims.homogeneous_margin.params import Params
+from demos.sims.plotting import PALETTE, equal_aspect, frame_slider, labelled_points, site_figure
 
 HOMOGENEITY = 2  # f(c theta) = c^2 f(theta): one factor from each layer
 CHECKPOINTS = 80  # log-spaced steps at which the margin is recorded
 FRAMES = 20  # of them, log-spaced, keep theta: the decision-region animation's frames
 GRID = 31  # points per side of the decision-region grid
 REACH = 1.6  # half-width of the plotted square
-
-
-class Params(DemoParams):
-    examples: int = Field(
-        40,
-        ge=4,
-        le=400,
-        title="Examples",
-        description="Number of points; the label alternates between angular sectors",
-        json_schema_extra={"unit": "points"},
-    )
-    sectors: int = Field(
-        4,
-        ge=2,
-        le=8,
-        title="Sectors",
-        description="The plane is cut into this many equal angular sectors of alternating label",
-    )
-    gap: float = Field(
-        10.0,
-        ge=0,
-        le=30,
-        title="Gap",
-        description="Points closer than this to a sector's edge are dropped",
-        json_schema_extra={"unit": "degrees"},
-    )
-    width: int = Field(
-        20,
-        ge=2,
-        le=200,
-        title="Hidden width",
-        description="ReLU units in the hidden layer (no biases anywhere)",
-        json_schema_extra={"unit": "units"},
-    )
-    init_scale: float = Field(
-        0.5,
-        gt=0,
-        le=5,
-        title="Initial scale",
-        description="Standard deviation of the initial weights",
-    )
-    step_size: float = Field(
-        0.5, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
-    )
-    steps: int = Field(
-        50_000,
-        ge=10,
-        le=500_000,
-        title="Steps",
-        description="Number of GD steps; the margin grows on a log scale of steps",
-        json_schema_extra={"unit": "steps"},
-    )
-    seed: int = seed_field()
-
-    cost_budget = 2e9
-    cost_field = "steps"
-
-    def cost(self) -> float:
-        return self.steps * self.examples * self.width
-
-    @model_validator(mode="after")
-    def _room_between_gaps(self) -> "Params":
-        sector = 360 / self.sectors
-        if 2 * self.gap >= sector:
-            raise field_error(
-                self,
-                "gap",
-                "gap_too_wide",
-                "with {sectors} sectors of {sector}° the gap must be under {half}°",
-                sectors=self.sectors,
-                sector=f"{sector:g}",
-                half=f"{sector / 2:g}",
-            )
-        return self
 
 
 class Result(DemoResult):
@@ -140,25 +54,6 @@ def sector_points(params: Params) -> tuple[np.ndarray, np.ndarray]:
     return points, labels
 
 
-def network(hidden_weights: np.ndarray, output_weights: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """f(theta; x) = sum_j a_j relu(w_j . x) for each row of x."""
-    return np.maximum(x @ hidden_weights.T, 0) @ output_weights
-
-
-def loss_and_gradients(
-    hidden_weights: np.ndarray, output_weights: np.ndarray, points: np.ndarray, labels: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """Mean logistic loss, its gradients in w and a, and the margins y_i f(x_i)."""
-    pre = points @ hidden_weights.T
-    active = pre > 0
-    margins = labels * (np.maximum(pre, 0) @ output_weights)
-    loss = logistic.loss(margins)
-    slopes = -logistic.slope(margins) * labels / len(labels)
-    output_gradient = np.maximum(pre, 0).T @ slopes
-    hidden_gradient = ((slopes[:, None] * output_weights[None, :]) * active).T @ points
-    return loss, hidden_gradient, output_gradient, margins
-
-
 def normalized_margin(margins: np.ndarray, parameter_norm: float) -> float:
     return float(margins.min()) / parameter_norm**HOMOGENEITY
 
@@ -190,12 +85,14 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             **{key: list(values) for key, values in recorded.items()},
         )
 
+    def drawable() -> Result | None:
+        return result() if recorded["parameters"] else None  # regions need a kept theta
+
     report_every = max(1, params.steps // 500)
     log_two_over_n = np.log(2) / len(labels)
     for step in range(params.steps + 1):
-        loss, hidden_gradient, output_gradient, margins = loss_and_gradients(
-            hidden, output, points, labels
-        )
+        gradients = relu_network.logistic_gradients(hidden, output, points, labels)
+        loss, margins = gradients.loss, gradients.margins
         if step in checkpoints:
             if separated_at is None and loss < log_two_over_n:
                 separated_at = step
@@ -211,10 +108,10 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
                 )
         if step == params.steps:
             break
-        hidden = hidden - params.step_size * hidden_gradient
-        output = output - params.step_size * output_gradient
+        hidden = hidden - params.step_size * gradients.hidden
+        output = output - params.step_size * gradients.output
         if step % report_every == 0:
-            report(step / params.steps, result)
+            report(step / params.steps, drawable)
     final = result()
     report(1.0, lambda: final)
     return final
@@ -223,7 +120,9 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
 def _regions(parameters: list[tuple[float, float, float]], grid: np.ndarray) -> list[list[int]]:
     """The predicted label, +1 or -1, over the grid (integers keep the figure small)."""
     theta = np.array(parameters)
-    values = network(theta[:, :2], theta[:, 2], grid.reshape(-1, 2)).reshape(GRID, GRID)
+    values = relu_network.outputs(theta[:, :2], theta[:, 2], grid.reshape(-1, 2)).reshape(
+        GRID, GRID
+    )
     return np.where(values > 0, 1, -1).tolist()
 
 
@@ -234,7 +133,7 @@ def figure(result: Result) -> go.Figure:
     grid = np.stack(np.meshgrid(axis, axis), axis=-1)
     steps = np.array(result.checkpoints)
     margins = np.array(result.normalized_margin)
-    figure = make_subplots(
+    figure = site_figure(
         rows=1,
         cols=2,
         horizontal_spacing=0.12,
@@ -261,7 +160,7 @@ def figure(result: Result) -> go.Figure:
     fitted = steps >= (result.separated_at or steps[-1] + 1)
     for part, colour, name in (
         ((steps > 0) & ~fitted, "#bbbbbb", "before every point is fitted"),
-        (fitted, "#2ca02c", "after: loss < log 2 / n"),
+        (fitted, PALETTE[2], "after: loss < log 2 / n"),
     ):
         figure.add_trace(
             go.Scatter(
@@ -290,28 +189,15 @@ def figure(result: Result) -> go.Figure:
         height=500,
         legend={"orientation": "h", "y": -0.15},
         sliders=[
-            {
-                "active": len(result.frame_steps) - 1,
-                "currentvalue": {"prefix": "decision regions at step "},
-                "y": -0.3,
-                "steps": [
-                    {
-                        "label": str(step),
-                        "method": "animate",
-                        "args": [
-                            [str(step)],
-                            {"frame": {"duration": 0, "redraw": True}, "mode": "immediate"},
-                        ],
-                    }
-                    for step in result.frame_steps
-                ],
-            }
+            frame_slider(
+                [str(step) for step in result.frame_steps],
+                [str(step) for step in result.frame_steps],
+                "decision regions at step ",
+                y=-0.3,
+            )
         ],
     )
-    figure.update_xaxes(range=[-REACH, REACH], constrain="domain", title_text="x₁", row=1, col=1)
-    figure.update_yaxes(
-        range=[-REACH, REACH], scaleanchor="x", scaleratio=1, title_text="x₂", row=1, col=1
-    )
+    equal_aspect(figure, REACH, row=1, col=1, x_title="x₁", y_title="x₂")
     figure.update_xaxes(type="log", title_text="step", row=1, col=2)
     # Zoomed on the fitted phase, where the theory says the margin rises.
     figure.update_yaxes(title_text="normalized margin", range=[0, 1.15 * top], row=1, col=2)

@@ -1,54 +1,17 @@
-"""The stability threshold itself: GD on L(x) = (lambda_1 x_1^2 + lambda_2 x_2^2) / 2.
-
-Each coordinate evolves as x_i(t) = (1 - eta lambda_i)^t x_i(0): GD converges iff
-eta < 2 / lambda_max, oscillates when 1/lambda_i < eta, and diverges beyond 2 / lambda_max.
-"""
+"""The quadratic-stability demo computed: its run and its chart (the science is in __init__.py)."""
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-from pydantic import Field
 
-from demos.sims.base import DemoParams, DemoResult, ProgressCallback, ProgressReporter
+from demos.sims.base import DemoResult, ProgressCallback, ProgressReporter
+from demos.sims.plotting import PALETTE, equal_aspect, site_figure
+from demos.sims.quadratic_stability.params import Params
 
 # Past this distance from the minimum the iterates are shown as diverged and no longer followed.
 ESCAPE_RADIUS = 1e12
 
 
 CONTOUR_GRID = 41  # points per side of the loss contours: smooth ellipses, small JSON
-
-
-class Params(DemoParams):
-    curvature_1: float = Field(
-        1.0, gt=0, le=100, title="λ₁", description="Curvature of the loss along the first axis"
-    )
-    curvature_2: float = Field(
-        10.0, gt=0, le=100, title="λ₂", description="Curvature of the loss along the second axis"
-    )
-    step_size: float = Field(
-        0.18, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
-    )
-    steps: int = Field(
-        40,
-        ge=1,
-        le=1000,
-        title="Steps",
-        description="Number of GD steps",
-        json_schema_extra={"unit": "steps"},
-    )
-    start_1: float = Field(
-        -4.0, ge=-10, le=10, title="x₁(0)", description="Starting point, first coordinate"
-    )
-    start_2: float = Field(
-        2.0, ge=-10, le=10, title="x₂(0)", description="Starting point, second coordinate"
-    )
-
-    # Every step is a few flops; the bound on steps is the real limit.
-    cost_budget = 1000
-    cost_field = "steps"
-
-    def cost(self) -> float:
-        return self.steps
 
 
 class Result(DemoResult):
@@ -98,7 +61,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
 def figure(result: Result) -> go.Figure:
     iterates = np.array(result.iterates)
     curvatures = np.array(result.curvatures)
-    figure = make_subplots(
+    figure = site_figure(
         rows=2,
         cols=2,
         specs=[[{"rowspan": 2}, {}], [None, {}]],
@@ -137,23 +100,15 @@ def figure(result: Result) -> go.Figure:
             x=shown[:, 0].tolist(),
             y=shown[:, 1].tolist(),
             mode="lines+markers",
-            marker={"size": 5, "color": "#d62728"},
-            line={"color": "#d62728", "width": 1},
+            marker={"size": 5, "color": PALETTE[1]},
+            line={"color": PALETTE[1], "width": 1},
             name="GD iterates",
             text=[f"step {t}" for t in range(len(shown))],
         ),
         row=1,
         col=1,
     )
-    figure.update_xaxes(range=[-half_width, half_width], title_text="x₁", row=1, col=1)
-    figure.update_yaxes(
-        range=[-half_width, half_width],
-        scaleanchor="x",
-        scaleratio=1,
-        title_text="x₂",
-        row=1,
-        col=1,
-    )
+    equal_aspect(figure, half_width, row=1, col=1, x_title="x₁", y_title="x₂")
 
     figure.add_trace(
         go.Scatter(
@@ -161,7 +116,7 @@ def figure(result: Result) -> go.Figure:
             y=[max(value, 1e-300) for value in result.loss],
             mode="lines+markers",
             marker={"size": 4},
-            line={"color": "#d62728"},
+            line={"color": PALETTE[1]},
             name="loss",
             showlegend=False,
         ),
@@ -175,7 +130,7 @@ def figure(result: Result) -> go.Figure:
     eta_max = 1.5 * max(result.step_size, result.threshold)
     etas = np.linspace(0, eta_max, 200)
     for curvature, colour, label in zip(
-        curvatures, ("#1f77b4", "#ff7f0e"), ("λ₁", "λ₂"), strict=True
+        curvatures, (PALETTE[0], PALETTE[4]), ("λ₁", "λ₂"), strict=True
     ):
         figure.add_trace(
             go.Scatter(
@@ -199,7 +154,7 @@ def figure(result: Result) -> go.Figure:
     )
     figure.add_vline(
         x=result.step_size,
-        line={"color": "#d62728"},
+        line={"color": PALETTE[1]},
         annotation_text=f"η = {result.step_size:g}",
         annotation_position="bottom right"
         if result.step_size > result.threshold

@@ -1,0 +1,16 @@
+"""The stability threshold itself: GD on L(x) = (lambda_1 x_1^2 + lambda_2 x_2^2) / 2.
+
+Each coordinate evolves as x_i(t) = (1 - eta lambda_i)^t x_i(0): GD converges iff
+eta < 2 / lambda_max, oscillates when 1/lambda_i < eta, and diverges beyond 2 / lambda_max.
+"""
+
+from demos.sims.base import Demo
+from demos.sims.quadratic_stability.params import Params
+
+demo = Demo(
+    slug="quadratic-stability",
+    title="Gradient descent on a quadratic: the threshold 2/λ",
+    summary="GD converges on a quadratic exactly when the step size is below 2/λ_max.",
+    params=Params,
+    package=__name__,
+)

@@ -1,0 +1,38 @@
+"""The parameters of the quadratic-stability demo (no numpy: the web tier validates them)."""
+
+from pydantic import Field
+
+from demos.sims.base import DemoParams
+
+
+class Params(DemoParams):
+    curvature_1: float = Field(
+        1.0, gt=0, le=100, title="λ₁", description="Curvature of the loss along the first axis"
+    )
+    curvature_2: float = Field(
+        10.0, gt=0, le=100, title="λ₂", description="Curvature of the loss along the second axis"
+    )
+    step_size: float = Field(
+        0.18, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
+    )
+    steps: int = Field(
+        40,
+        ge=1,
+        le=1000,
+        title="Steps",
+        description="Number of GD steps",
+        json_schema_extra={"unit": "steps"},
+    )
+    start_1: float = Field(
+        -4.0, ge=-10, le=10, title="x₁(0)", description="Starting point, first coordinate"
+    )
+    start_2: float = Field(
+        2.0, ge=-10, le=10, title="x₂(0)", description="Starting point, second coordinate"
+    )
+
+    # Every step is a few flops; the bound on steps is the real limit.
+    cost_budget = 1000
+    cost_field = "steps"
+
+    def cost(self) -> float:
+        return self.steps

@@ -1,0 +1,350 @@
+"""The page tree: the home page, a series index with its listing and feeds, and talk pages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zoneinfo
+from datetime import datetime
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import InvalidPage, Paginator
+from django.db import models
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+
+from demos.blocks import DemoBlock, shared_runs
+from demos.models import DemoRun
+
+from . import page_cache, structured_data
+from .blocks import TalkBodyField
+from .calendar import calendar_response, google_calendar_url
+from .feeds import TalkAtomFeed
+from .filters import TalkFilter
+from .forms import TalkPageForm
+from .snippets import BIO_FEATURES, Speaker, Venue
+
+BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote)>|<br\s*/?>")
+ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul", "code", "superscript", "subscript"]
+
+
+class HomePage(Page):
+    intro = RichTextField(features=BIO_FEATURES, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["talks.TalkIndexPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        talks = TalkPage.objects.live().public().for_listing()
+        upcoming = list(talks.upcoming()[:7])
+        next_talk = next((t for t in upcoming if t.status == TalkPage.Status.SCHEDULED), None)
+        context["next_talk"] = next_talk
+        context["upcoming"] = [t for t in upcoming if t is not next_talk][:6]
+        context["recent"] = talks.past()[:6]
+        context["series"] = TalkIndexPage.objects.live().public().child_of(self)
+        return context
+
+
+class TalkIndexPage(RoutablePageMixin, Page):
+    """A series of talks (e.g. a department's seminar), with its listing, feeds and calendar."""
+
+    intro = RichTextField(features=BIO_FEATURES, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["talks.HomePage", "wagtailcore.Page"]
+    subpage_types = ["talks.TalkPage"]
+
+    PAST_PER_PAGE = 10
+
+    def talks(self) -> TalkPageQuerySet:
+        return TalkPage.objects.live().public().child_of(self).for_listing()
+
+    @path("")
+    def listing(self, request):
+        talk_filter = TalkFilter(request.GET, queryset=self.talks())
+        if not talk_filter.is_valid():
+            raise Http404("Unknown filter value.")
+        talks = talk_filter.qs
+        past = Paginator(talks.past(), self.PAST_PER_PAGE)
+        try:
+            past_page = past.page(request.GET.get("page", 1))
+        except InvalidPage as exc:
+            raise Http404("No such page of past talks.") from exc
+        context = {
+            "filter": talk_filter,
+            "is_filtered": any(talk_filter.form.cleaned_data.values()),
+            "upcoming": talks.upcoming() if past_page.number == 1 else [],
+            "past_page": past_page,
+        }
+        return self.render(request, context_overrides=context)
+
+    @path("feed/", name="atom_feed")
+    def atom_feed(self, request):
+        return TalkAtomFeed()(request, series=self)
+
+    @path("calendar/", name="calendar")
+    def calendar(self, request):
+        return calendar_response(request, self.talks(), name=self.title, filename=self.slug)
+
+
+class TalkPageQuerySet(PageQuerySet):
+    """One definition of upcoming and past, used by views, feeds and tests alike."""
+
+    def upcoming(self, now: datetime | None = None) -> TalkPageQuerySet:
+        # A talk stays "upcoming" until it ends, so one in progress is still listed first.
+        return self.filter(end__gte=now or timezone.now()).order_by("start")
+
+    def past(self, now: datetime | None = None) -> TalkPageQuerySet:
+        return self.filter(end__lt=now or timezone.now()).order_by("-start")
+
+    def for_listing(self) -> TalkPageQuerySet:
+        return self.select_related("venue").prefetch_related("speaker_links__speaker", "topics")
+
+
+class TalkTopic(TaggedItemBase):
+    content_object = ParentalKey(
+        "talks.TalkPage", related_name="topic_items", on_delete=models.CASCADE
+    )
+
+
+class TalkPage(RoutablePageMixin, Page):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+        POSTPONED = "postponed", "Postponed"
+
+    start = models.DateTimeField(null=True, help_text="Local time at the venue (24-hour clock).")
+    end = models.DateTimeField(null=True, help_text="Local time at the venue (24-hour clock).")
+    venue = models.ForeignKey(
+        Venue, null=True, blank=False, on_delete=models.PROTECT, related_name="talks"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    abstract = RichTextField(
+        features=ABSTRACT_FEATURES,
+        blank=True,
+        help_text="Write math between $…$ (inline) or $$…$$ (display), in LaTeX.",
+    )
+    topics = ClusterTaggableManager(through=TalkTopic, blank=True)
+    slides_url = models.URLField("slides link", blank=True)
+    recording_url = models.URLField("recording link", blank=True)
+    body = TalkBodyField(
+        blank=True,
+        help_text="Extra material beside the abstract: text, images, videos and live demos.",
+    )
+
+    # Calendar bookkeeping, kept out of revisions (see with_content_json).
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
+    calendar_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [
+                InlinePanel("speaker_links", label="Speaker", min_num=1),
+            ],
+            heading="Speakers",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("venue"),
+                FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+                FieldPanel("status"),
+            ],
+            heading="When and where",
+        ),
+        FieldPanel("abstract"),
+        FieldPanel("topics"),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("slides_url"), FieldPanel("recording_url")])],
+            heading="Slides and recording",
+        ),
+        FieldPanel("body"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("abstract"),
+        index.SearchField("speaker_names"),
+        index.SearchField("topic_names"),
+        index.FilterField("start"),
+        index.FilterField("end"),
+        index.FilterField("status"),
+    ]
+
+    parent_page_types = ["talks.TalkIndexPage"]
+    subpage_types: list[str] = []
+
+    base_form_class = TalkPageForm
+    objects = PageManager.from_queryset(TalkPageQuerySet)()
+
+    class Meta:
+        indexes = [models.Index(fields=["start"]), models.Index(fields=["end"])]
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "The talk must end after it starts."})
+
+    def with_content_json(self, content):
+        obj = super().with_content_json(content)
+        # Publishing an older revision must never rewind the calendar SEQUENCE.
+        obj.calendar_sequence = self.calendar_sequence
+        obj.calendar_fingerprint = self.calendar_fingerprint
+        return obj
+
+    # --- what the templates, feeds and calendars show ---------------------------------------
+
+    @cached_property
+    def speakers(self) -> list[Speaker]:
+        return [link.speaker for link in self.speaker_links.all()]
+
+    def speaker_names(self) -> str:
+        return ", ".join(s.name for s in self.speakers)
+
+    def topic_names(self) -> str:
+        return " ".join(t.name for t in self.topics.all())
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return self.venue.zone if self.venue else zoneinfo.ZoneInfo("UTC")
+
+    @property
+    def local_start(self) -> datetime | None:
+        return self.start.astimezone(self.zone) if self.start else None
+
+    @property
+    def local_end(self) -> datetime | None:
+        return self.end.astimezone(self.zone) if self.end else None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def is_postponed(self) -> bool:
+        return self.status == self.Status.POSTPONED
+
+    @property
+    def is_past(self) -> bool:
+        return bool(self.end and self.end < timezone.now())
+
+    @property
+    def abstract_text(self) -> str:
+        # Block ends become spaces so paragraphs don't run together once tags are stripped.
+        spaced = BLOCK_END.sub(r"\g<0> ", self.abstract or "")
+        return " ".join(strip_tags(spaced).split())
+
+    def calendar_uid(self) -> str:
+        return f"talk-{self.pk}@{settings.CALENDAR_UID_DOMAIN}"
+
+    def calendar_state(self) -> str:
+        """A digest of everything a subscribed calendar shows; a change bumps SEQUENCE."""
+        shown = [
+            self.title,
+            self.start.isoformat() if self.start else "",
+            self.end.isoformat() if self.end else "",
+            self.status,
+            self.venue.place if self.venue else "",
+            self.venue.time_zone if self.venue else "",
+            self.speaker_names(),
+            self.abstract,
+        ]
+        return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
+
+    def demo_blocks(self) -> list:
+        """The demo blocks in the body (each has .block, a DemoBlock, and .value)."""
+        return [child for child in self.body if isinstance(child.block, DemoBlock)]
+
+    def google_calendar_url(self) -> str:
+        return google_calendar_url(self)
+
+    @cached_property
+    def runs_shown(self) -> dict:
+        """The stored runs the page shows: its demo blocks' charts, the runs recorded at it.
+
+        Looked up once per request (routing gives each request its own page object).
+        """
+        # A preview of a page never saved has no runs yet.
+        recorded = DemoRun.objects.recorded_at(self) if self.pk else DemoRun.objects.none()
+        return {
+            # Listed by name and parameters only: their replays are megabytes of JSON.
+            "recorded_runs": list(recorded.filter(status=DemoRun.Status.DONE).for_display()),
+            "demo_runs": shared_runs(self.demo_blocks()),
+        }
+
+    def get_cache_key_components(self) -> list:
+        # Besides each publication: a run finishing, a new recorded run and the talk ending
+        # change what the page shows, so each changes Page.cache_key (and the visitors' copy).
+        runs = self.runs_shown
+        return super().get_cache_key_components() + [
+            sorted((run.pk, run.status) for run in runs["demo_runs"].values()),
+            [run.pk for run in runs["recorded_runs"]],
+            self.is_past,
+        ]
+
+    # --- routes -------------------------------------------------------------------------------
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["page_structured_data"] = structured_data.talk_event(self, request)
+        context.update(self.runs_shown)
+        context["can_present"] = (
+            request.user.is_authenticated
+            and bool(self.demo_blocks())
+            and self.permissions_for_user(request.user).can_edit()
+        )
+        return context
+
+    @path("")
+    def index_route(self, request, *args, **kwargs):
+        """The talk page; a visitor who is not signed in gets HTML rendered once per version."""
+        if page_cache.serves_from_cache(request):
+            return page_cache.cached_page_response(self, request, *args, **kwargs)
+        return super().index_route(request, *args, **kwargs)
+
+    @path("present/", name="present")
+    def present(self, request):
+        """Full-screen demos for the speaker; runs made here are recorded at the talk."""
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not self.permissions_for_user(request.user).can_edit():
+            raise PermissionDenied("Only the talk's editors can present its demos.")
+        # Listed by name and status only: a recorded run's replay is megabytes of JSON.
+        context = {"recorded_runs": DemoRun.objects.recorded_at(self).for_display()}
+        return self.render(request, context_overrides=context, template="talks/talk_present.html")
+
+    @path("calendar/", name="ics")
+    def ics(self, request) -> HttpResponse:
+        return calendar_response(request, [self], name=self.title, filename=self.slug)
+
+    def get_sitemap_urls(self, request=None):
+        return [{"location": self.get_full_url(request), "lastmod": self.last_published_at}]
+
+
+class TalkSpeaker(Orderable):
+    """The ordered speakers of one talk."""
+
+    page = ParentalKey(TalkPage, on_delete=models.CASCADE, related_name="speaker_links")
+    speaker = models.ForeignKey(Speaker, on_delete=models.PROTECT, related_name="talk_links")
+
+    panels = [FieldPanel("speaker")]
+
+    def __str__(self) -> str:
+        return str(self.speaker)
