@@ -13,8 +13,10 @@ setup: $(STAMP)
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml package.json package-lock.json | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@# ESLint for static/js at the lockfile's versions (package.json); tests/test_lint_js.py runs it.
+	-npm ci --no-audit --no-fund --loglevel=error
 	@# plotly.js's cartesian bundle (a third of the full one), at the version plotly.py draws for;
 	@# without npm the full bundle inside the plotly package is served instead.
 	-npm install --prefix .cache/plotly-js --no-save --no-audit --no-fund --loglevel=error \
@@ -24,6 +26,7 @@ $(STAMP): pyproject.toml | $(PY)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo_content
+	$(PY) manage.py warm_demo_runs
 	$(PY) manage.py ensure_admin
 	@echo "Serving on http://$(HOST):$(PORT)/ with one demo worker (Ctrl-C stops both)"
 	@# The worker runs beside the server; leaving (Ctrl-C or an error) stops it too. A second
@@ -39,6 +42,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	node_modules/.bin/eslint --max-warnings=0 static/js
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -18,6 +18,7 @@ from wagtail import blocks
 
 from demos.models import DemoRun, run_key
 from demos.registry import DEMOS, get_demo
+from demos.runs import request_run
 from demos.sims.base import Demo, DemoParams
 
 
@@ -116,6 +117,17 @@ class DemoBlock(blocks.StructBlock):
         """The demo's parameters from a block value (the form's values, as JSON)."""
         return self.demo.params.model_validate_json(json.dumps(_plain(value["params"])))
 
+    def shown_params(self, value) -> DemoParams:
+        """The parameters whose chart the block shows: the editor's, or the demo's defaults if
+        they were saved before the demo's bounds changed and no longer validate."""
+        try:
+            return self.params_of(value)
+        except ParamsError:
+            return self.demo.params()
+
+    def default_run_key(self, value) -> str:
+        return run_key(self.demo, self.shown_params(value))
+
     def clean(self, value):
         value = super().clean(value)
         try:
@@ -133,11 +145,7 @@ class DemoBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
         demo = self.demo
-        try:
-            params = self.params_of(value)
-        except ParamsError:
-            # Saved before the demo's bounds changed: show the demo's own defaults instead.
-            params = demo.params()
+        params = self.shown_params(value)
         key = run_key(demo, params)
         # A page with several demos looks their runs up at once (shared_runs) and passes them.
         known = (parent_context or {}).get("demo_runs")
@@ -156,14 +164,23 @@ class DemoBlock(blocks.StructBlock):
 
 def shared_runs(children) -> dict[str, DemoRun]:
     """The stored runs of these demo blocks (StreamField children), by key, in one query."""
-    keys = []
-    for child in children:
-        try:
-            keys.append(run_key(child.block.demo, child.block.params_of(child.value)))
-        except ParamsError:
-            continue  # such a block shows its demo's defaults and looks that run up itself
+    keys = [child.block.default_run_key(child.value) for child in children]
     runs = DemoRun.objects.for_display().filter(key__in=keys, recorded_at_talk=False)
     return {run.key: run for run in runs}
+
+
+def queue_default_runs(talk, children) -> list[tuple[DemoRun, bool]]:
+    """Each demo block's default run, queued unless stored: ``(run, created)`` per block.
+
+    Publishing a talk and deploying new demo code (``warm_demo_runs``) both call this, so no
+    visitor waits for a chart the editor chose.
+    """
+    return [
+        request_run(
+            child.block.demo, child.block.shown_params(child.value), talk=talk, limited=False
+        )
+        for child in children
+    ]
 
 
 def demo_block(demo: Demo) -> DemoBlock:

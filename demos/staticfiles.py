@@ -6,9 +6,9 @@ inside the plotly package is served. WhiteNoise compresses it and gives it a has
 other static file.
 """
 
+from importlib.util import find_spec
 from pathlib import Path
 
-import plotly
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
 
@@ -17,7 +17,8 @@ PARTIAL_BUNDLE = (
     Path(__file__).resolve().parents[1]
     / ".cache/plotly-js/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js"
 )
-FULL_BUNDLE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# Found without importing plotly: the web tier never loads the charting library itself.
+FULL_BUNDLE = Path(find_spec("plotly").origin).parent / "package_data" / "plotly.min.js"
 SOURCE = PARTIAL_BUNDLE if PARTIAL_BUNDLE.exists() else FULL_BUNDLE
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-import icalendar
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -34,7 +34,15 @@ def speaker_line(speaker) -> str:
     return ", ".join(p for p in (speaker.name, speaker.affiliation) if p)
 
 
+if TYPE_CHECKING:
+    import icalendar
+
+
 def talk_event(talk, request=None) -> icalendar.Event:
+    # Imported when a calendar is asked for: every talk page links to one, few fetch it, and
+    # icalendar would cost each web worker about 4 MB.
+    import icalendar
+
     event = icalendar.Event()
     event.add("uid", talk.calendar_uid())
     event.add("sequence", talk.calendar_sequence)
@@ -57,6 +65,8 @@ def talk_event(talk, request=None) -> icalendar.Event:
 
 
 def build_calendar(talks: Iterable, name: str, request=None) -> icalendar.Calendar:
+    import icalendar  # see talk_event
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Seminar site//talks//EN")
     calendar.add("version", "2.0")

@@ -3,7 +3,7 @@
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
-from demos.runs import request_run
+from demos.blocks import queue_default_runs
 
 from .models import TalkPage
 
@@ -28,6 +28,4 @@ def queue_default_demo_runs(sender, instance, **kwargs):
     """Compute every demo block's default chart now, so no visitor waits for it."""
     if not isinstance(instance, TalkPage):
         return
-    for child in instance.demo_blocks():
-        params = child.block.params_of(child.value)
-        request_run(child.block.demo, params, talk=instance, limited=False)
+    queue_default_runs(instance, instance.demo_blocks())

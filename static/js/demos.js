@@ -1,344 +1,615 @@
-// Demos beside the abstract: draw each stored figure, build controls from the demo's parameter
-// schema, start runs through the JSON API and follow them (progress bar, partial charts) to the end.
-(function () {
-  "use strict";
+// Demos beside a talk's abstract: each <demo-widget> draws its stored figure, builds controls from
+// the demo's parameter schema, asks the JSON API for runs and follows them to the end, and says
+// plainly when that fails. Run pages replay how a recorded run's chart grew. Every URL comes from
+// the page's data attributes or from the API's answers.
 
-  var POLL_MS = 500;
-  var DEBOUNCE_MS = 600;
-  var PLOT_CONFIG = {
-    responsive: true,
-    displaylogo: false,
-    toImageButtonOptions: { format: "png", scale: 2, filename: "demo" },
+// Timings in milliseconds. A widget's data attributes override them (data-poll-ms="50",
+// data-give-up-after="3", ...) so that tests need not wait a minute for the slow paths.
+const DEFAULTS = Object.freeze({
+  pollMs: 500, // between two looks at a run in progress
+  debounceMs: 600, // after the last change to the controls, before a run is asked for
+  retryMs: 500, // the wait after a failed look; it doubles with each failure in a row...
+  retryMaxMs: 8000, // ...up to this
+  giveUpAfter: 6, // failed looks in a row (a count) before the widget stops following
+  queuedLimitMs: 60_000, // still queued after this long: no worker is taking runs
+});
+const PLOT_CONFIG = Object.freeze({
+  responsive: true,
+  displaylogo: false,
+  toImageButtonOptions: { format: "png", scale: 2, filename: "demo" },
+});
+const RUN_STATUSES = new Set(["queued", "running", "done", "failed"]);
+const COMPUTING = "The chart is being computed; it appears here when it is ready.";
+const NO_PLOTLY = "The chart library did not load: reload the page to see this demo.";
+let uid = 0;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+const isFigure = (value) => isObject(value) && Array.isArray(value.data);
+
+function settingsFrom(dataset) {
+  const settings = { ...DEFAULTS };
+  for (const name of Object.keys(DEFAULTS)) {
+    const value = Number(dataset[name]);
+    if (dataset[name] !== undefined && Number.isFinite(value) && value >= 0) settings[name] = value;
+  }
+  return settings;
+}
+
+/** "30 s" or "3 min": how long a visitor is asked to wait. */
+function duration(ms) {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return seconds < 90 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+}
+
+function readJSON(root, name) {
+  const holder = root.querySelector(`[data-json="${name}"] script`);
+  if (!holder) return null;
+  try {
+    const value = JSON.parse(holder.textContent);
+    return isObject(value) ? value : null;
+  } catch {
+    return null; // a broken holder is treated as a missing one: nothing to draw or prefill
+  }
+}
+
+function make(tag, attributes = {}, text) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== undefined && value !== null) node.setAttribute(name, value);
+  }
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function draw(chart, figure) {
+  chart.querySelector(".demo-placeholder")?.remove();
+  return Plotly.react(chart, {
+    data: figure.data,
+    layout: isObject(figure.layout) ? figure.layout : {},
+    frames: Array.isArray(figure.frames) ? figure.frames : [],
+    config: PLOT_CONFIG,
+  });
+}
+
+// --- the API: every answer checked before use -----------------------------------------------
+
+/** A request to the API that gave no usable answer. */
+class ApiError extends Error {
+  constructor(message, { status = 0, detail = null, retryAfterMs = null } = {}) {
+    super(message);
+    this.status = status; // 0: no answer at all (the network or the server is down)
+    this.detail = detail;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  /** A refusal that asking again will not change (4xx, except "too many" and "timeout"). */
+  get final() {
+    return this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
+  }
+}
+
+async function readBody(response) {
+  const type = response.headers.get("Content-Type") ?? "";
+  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) return null; // e.g. a proxy's HTML page
+  try {
+    const body = await response.json();
+    return isObject(body) ? body : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Retry-After in milliseconds (seconds or an HTTP date), or null. */
+function retryAfterMs(response) {
+  const value = response.headers.get("Retry-After");
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+/** The JSON object a 2xx answer carries; anything else throws an ApiError saying what happened. */
+async function callApi(url, init = {}) {
+  let response;
+  try {
+    response = await fetch(url, {
+      credentials: "same-origin",
+      ...init,
+      headers: { Accept: "application/json", ...init.headers },
+    });
+  } catch {
+    throw new ApiError("The server could not be reached.");
+  }
+  const body = await readBody(response);
+  if (!response.ok) {
+    const detail = body?.detail ?? null;
+    const message =
+      typeof detail === "string" && detail ? detail : `The server answered ${response.status}.`;
+    throw new ApiError(message, {
+      status: response.status,
+      detail,
+      retryAfterMs: retryAfterMs(response),
+    });
+  }
+  if (body === null) {
+    throw new ApiError("The server's answer could not be read.", { status: response.status });
+  }
+  return body;
+}
+
+/** A new run's POST answer, or null when it lacks what following the run needs. */
+function checkCreated(body) {
+  if (!Number.isInteger(body.id) || !RUN_STATUSES.has(body.status)) return null;
+  if (typeof body.url !== "string" || !body.url) return null;
+  return { id: body.id, status: body.status, url: body.url };
+}
+
+/** A run's state from `GET url`, or null when it is not one. */
+function checkRun(body) {
+  if (!Number.isInteger(body.id) || !RUN_STATUSES.has(body.status)) return null;
+  const progress = Number.isFinite(body.progress) ? Math.min(1, Math.max(0, body.progress)) : 0;
+  return {
+    id: body.id,
+    demo: typeof body.demo === "string" ? body.demo : "",
+    status: body.status,
+    progress,
+    figure: isFigure(body.figure) ? body.figure : null,
+    error: typeof body.error === "string" ? body.error : "",
+    seconds: Number.isFinite(body.seconds) ? body.seconds : null,
+    permalink: typeof body.permalink === "string" ? body.permalink : "",
+    url: typeof body.url === "string" ? body.url : "",
   };
-  var uid = 0;
+}
 
-  function readJSON(root, name) {
-    var holder = root.querySelector('[data-json="' + name + '"] script');
-    if (!holder) return null;
-    try {
-      var value = JSON.parse(holder.textContent);
-      return value && typeof value === "object" ? value : null;
-    } catch (error) {
-      return null;
+// --- controls made from the JSON Schema ----------------------------------------------------
+
+function bounds(spec) {
+  return {
+    min: spec.minimum ?? spec.exclusiveMinimum,
+    max: spec.maximum ?? spec.exclusiveMaximum,
+  };
+}
+
+function buildField(name, spec, value) {
+  const id = `demo-field-${++uid}`;
+  const field = make("div", { class: "demo-field", "data-name": name });
+  let title = spec.title || name;
+  // "Steps (steps)" says nothing twice: add the unit only when the title lacks it.
+  if (spec.unit && !title.toLowerCase().includes(spec.unit)) title += ` (${spec.unit})`;
+  field.append(make("label", { for: id }, title));
+  let input;
+  if (Array.isArray(spec.enum)) {
+    input = make("select", { id, name });
+    for (const option of spec.enum) {
+      const choice = make("option", { value: option }, option);
+      choice.selected = option === value;
+      input.append(choice);
     }
-  }
-
-  function make(tag, attributes, text) {
-    var node = document.createElement(tag);
-    Object.keys(attributes || {}).forEach(function (name) {
-      if (attributes[name] !== undefined && attributes[name] !== null) {
-        node.setAttribute(name, attributes[name]);
-      }
+    field.append(input);
+  } else if (spec.type === "array") {
+    input = make("input", { id, name, type: "text", inputmode: "decimal", "data-kind": "array" });
+    input.value = (Array.isArray(value) ? value : []).join(", ");
+    field.append(input);
+  } else {
+    const range = bounds(spec);
+    const integer = spec.type === "integer";
+    input = make("input", {
+      id,
+      name,
+      type: "number",
+      min: range.min,
+      max: range.max,
+      step: integer ? 1 : "any",
+      "data-kind": integer ? "integer" : "number",
     });
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function sleep(ms) {
-    return new Promise(function (resolve) { setTimeout(resolve, ms); });
-  }
-
-  function draw(chart, figure) {
-    var placeholder = chart.querySelector(".demo-placeholder");
-    if (placeholder) placeholder.remove();
-    return Plotly.react(chart, {
-      data: figure.data || [],
-      layout: figure.layout || {},
-      frames: figure.frames || [],
-      config: PLOT_CONFIG,
-    });
-  }
-
-  // --- controls made from the JSON Schema ------------------------------------------------
-
-  function bounds(spec) {
-    var min = spec.minimum !== undefined ? spec.minimum : spec.exclusiveMinimum;
-    var max = spec.maximum !== undefined ? spec.maximum : spec.exclusiveMaximum;
-    return { min: min, max: max };
-  }
-
-  function buildField(name, spec, value) {
-    var id = "demo-field-" + ++uid;
-    var field = make("div", { class: "demo-field", "data-name": name });
-    var title = spec.title || name;
-    // "Steps (steps)" says nothing twice: add the unit only when the title lacks it.
-    if (spec.unit && title.toLowerCase().indexOf(spec.unit) === -1) title += " (" + spec.unit + ")";
-    field.appendChild(make("label", { for: id }, title));
-    var help = spec.description ? make("small", { id: id + "-help", class: "muted" }, spec.description) : null;
-    var input;
-    if (spec.enum) {
-      input = make("select", { id: id, name: name });
-      spec.enum.forEach(function (option) {
-        var choice = make("option", { value: option }, option);
-        if (option === value) choice.selected = true;
-        input.appendChild(choice);
-      });
-      field.appendChild(input);
-    } else if (spec.type === "array") {
-      input = make("input", { id: id, name: name, type: "text", inputmode: "decimal", "data-kind": "array" });
-      input.value = (value || []).join(", ");
-      field.appendChild(input);
+    input.value = value ?? "";
+    const span = range.max - range.min;
+    // A slider helps for bounded, not astronomically wide ranges (not for seeds).
+    if (Number.isFinite(span) && !(integer && span > 1e6)) {
+      const exclusiveMin = spec.minimum === undefined;
+      field.append(sliderRow(input, { title, range, integer, exclusiveMin }));
     } else {
-      var range = bounds(spec);
-      var integer = spec.type === "integer";
-      input = make("input", {
-        id: id, name: name, type: "number", min: range.min, max: range.max,
-        step: integer ? 1 : "any", "data-kind": integer ? "integer" : "number",
-      });
-      input.value = value;
-      var span = range.max - range.min;
-      // A slider helps for bounded, not astronomically wide ranges (not for seeds).
-      if (isFinite(span) && !(integer && span > 1e6)) {
-        var step = integer ? Math.max(1, Math.round(span / 200)) : span / 200;
-        var slider = make("input", {
-          type: "range", min: spec.minimum !== undefined ? range.min : range.min + step,
-          max: range.max, step: step, "aria-label": title + " slider", tabindex: "-1",
-        });
-        slider.value = value;
-        slider.addEventListener("input", function () {
-          input.value = integer ? slider.value : Number(slider.value).toPrecision(3).replace(/\.?0+$/, "");
-        });
-        slider.addEventListener("change", function () {
-          input.dispatchEvent(new Event("change", { bubbles: true }));
-        });
-        input.addEventListener("input", function () { slider.value = input.value; });
-        var row = make("div", { class: "demo-slider-row" });
-        row.appendChild(slider);
-        row.appendChild(input);
-        field.appendChild(row);
-      } else {
-        field.appendChild(input);
-      }
-    }
-    if (help) {
-      input.setAttribute("aria-describedby", id + "-help");
-      field.appendChild(help);
-    }
-    field.appendChild(make("span", { class: "demo-field-error", role: "alert", hidden: "" }));
-    return field;
-  }
-
-  function readValue(input) {
-    var text = input.value.trim();
-    switch (input.dataset.kind) {
-      case "integer":
-      case "number": {
-        // What cannot be read as a number is sent as typed, so the server names the field.
-        var number = Number(text);
-        return text === "" || !isFinite(number) ? text : number;
-      }
-      case "array":
-        return text.split(/[,\s]+/).filter(Boolean).map(function (part) {
-          var number = Number(part);
-          return isFinite(number) ? number : part;
-        });
-      default:
-        return text;
+      field.append(input);
     }
   }
-
-  // --- runs -------------------------------------------------------------------------------
-
-  function Demo(root) {
-    this.root = root;
-    this.chart = root.querySelector(".demo-chart");
-    this.progress = root.querySelector(".demo-progress");
-    this.message = root.querySelector(".demo-message");
-    this.permalink = root.querySelector(".demo-permalink");
-    this.form = root.querySelector(".demo-controls");
-    this.formError = root.querySelector(".demo-form-error");
-    this.token = 0;
-    this.timer = null;
+  if (spec.description) {
+    input.setAttribute("aria-describedby", `${id}-help`);
+    field.append(make("small", { id: `${id}-help`, class: "muted" }, spec.description));
   }
+  field.append(make("span", { class: "demo-field-error", role: "alert", hidden: "" }));
+  return field;
+}
 
-  Demo.prototype.start = function () {
-    var figure = readJSON(this.root, "figure");
-    if (figure) draw(this.chart, figure);
-    this.buildControls();
-    var run = this.root.dataset.run;
-    var status = this.root.dataset.status;
+function sliderRow(input, { title, range, integer, exclusiveMin }) {
+  const span = range.max - range.min;
+  const step = integer ? Math.max(1, Math.round(span / 200)) : span / 200;
+  const slider = make("input", {
+    type: "range",
+    min: exclusiveMin ? range.min + step : range.min,
+    max: range.max,
+    step,
+    "aria-label": `${title} slider`,
+    tabindex: "-1",
+  });
+  slider.value = input.value;
+  slider.addEventListener("input", () => {
+    // Three significant digits, without trailing zeros (0.15, not 0.150; 100, not 1).
+    input.value = integer ? slider.value : String(Number(Number(slider.value).toPrecision(3)));
+  });
+  slider.addEventListener("change", () => {
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  input.addEventListener("input", () => {
+    slider.value = input.value;
+  });
+  const row = make("div", { class: "demo-slider-row" });
+  row.append(slider, input);
+  return row;
+}
+
+function readValue(input) {
+  const text = input.value.trim();
+  switch (input.dataset.kind) {
+    case "integer":
+    case "number": {
+      // What cannot be read as a number is sent as typed, so the server names the field.
+      const number = Number(text);
+      return text === "" || !Number.isFinite(number) ? text : number;
+    }
+    case "array":
+      return text
+        .split(/[,\s]+/)
+        .filter(Boolean)
+        .map((part) => (Number.isFinite(Number(part)) ? Number(part) : part));
+    default:
+      return text;
+  }
+}
+
+// --- one demo on a page ---------------------------------------------------------------------
+
+/**
+ * <demo-widget> around a <figure class="demo">, whose data attributes say where to ask for runs
+ * (data-runs-url), which run is shown (data-run, data-run-url, data-status) and whether this is
+ * the presenter's view (data-live="true": runs are recorded at the talk).
+ */
+class DemoWidget extends HTMLElement {
+  #root = null; // the <figure class="demo"> inside
+  #ticket = 0; // each run asked for takes a new ticket; work done for an older one stops
+  #debounce = null;
+  #holdUntil = 0; // the server asked us to wait (429/503) until then before asking again
+  #built = false;
+  #parts = null;
+  #settings = DEFAULTS;
+
+  connectedCallback() {
+    this.#root = this.querySelector("figure.demo");
+    if (!this.#root) return;
+    this.#parts = {
+      chart: this.#root.querySelector(".demo-chart"),
+      progress: this.#root.querySelector(".demo-progress"),
+      message: this.#root.querySelector(".demo-message"),
+      permalink: this.#root.querySelector(".demo-permalink"),
+      controlsBox: this.#root.querySelector(".demo-controls-box"),
+      form: this.#root.querySelector(".demo-controls"),
+      formError: this.#root.querySelector(".demo-form-error"),
+      runButton: this.#root.querySelector('.demo-controls [type="submit"]'),
+    };
+    if (typeof Plotly === "undefined") {
+      this.#say(NO_PLOTLY);
+      return;
+    }
+    this.#settings = settingsFrom(this.#root.dataset);
+    if (!this.#built) {
+      this.#built = true;
+      const figure = readJSON(this.#root, "figure");
+      if (isFigure(figure)) this.#guard(draw(this.#parts.chart, figure));
+      this.#buildControls();
+    }
+    const { run, runUrl, status, live } = this.#root.dataset;
     if (run && status !== "done" && status !== "failed") {
-      this.follow("/api/runs/" + run, ++this.token);
-    } else if (!run && !this.root.dataset.live) {
+      if (runUrl) this.#guard(this.#follow(runUrl, ++this.#ticket));
+      else this.#finish("This page does not say where to find its run.");
+    } else if (!run && live !== "true") {
       // The default run was never computed (published before a worker ran): ask for it now.
-      this.request(this.currentParams());
+      this.#guard(this.#request());
     }
-  };
+  }
 
-  Demo.prototype.buildControls = function () {
-    var schema = readJSON(this.root, "schema");
-    var params = readJSON(this.root, "params") || {};
-    if (!schema || !this.form) return;
-    var fields = this.form.querySelector(".demo-fields");
-    Object.keys(schema.properties).forEach(function (name) {
-      fields.appendChild(buildField(name, schema.properties[name], params[name]));
+  disconnectedCallback() {
+    this.#ticket += 1; // a widget taken off the page stops following its run
+    clearTimeout(this.#debounce);
+  }
+
+  /** Shows the visitor a clear message if a step fails unexpectedly, and still logs the error. */
+  #guard(promise) {
+    promise.catch((error) => {
+      this.#finish("Something went wrong while showing this demo: reload the page to try again.");
+      throw error;
     });
-    var self = this;
-    this.form.addEventListener("change", function () {
-      clearTimeout(self.timer);
-      self.timer = setTimeout(function () { self.request(self.currentParams()); }, DEBOUNCE_MS);
+  }
+
+  #buildControls() {
+    const { form } = this.#parts;
+    const schema = readJSON(this.#root, "schema");
+    if (!form || !isObject(schema?.properties)) return;
+    const params = readJSON(this.#root, "params") ?? {};
+    const fields = form.querySelector(".demo-fields");
+    for (const [name, spec] of Object.entries(schema.properties)) {
+      if (isObject(spec)) fields.append(buildField(name, spec, params[name]));
+    }
+    form.addEventListener("change", () => {
+      clearTimeout(this.#debounce);
+      this.#debounce = setTimeout(() => this.#guard(this.#request()), this.#settings.debounceMs);
     });
-    this.form.addEventListener("submit", function (event) {
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      clearTimeout(self.timer);
-      self.request(self.currentParams());
+      clearTimeout(this.#debounce);
+      this.#guard(this.#request());
     });
-  };
+  }
 
-  Demo.prototype.currentParams = function () {
-    var params = readJSON(this.root, "params") || {};
-    if (!this.form) return params;
-    this.form.querySelectorAll("[name]").forEach(function (input) {
+  #currentParams() {
+    const params = readJSON(this.#root, "params") ?? {};
+    for (const input of this.#parts.form?.querySelectorAll("[name]") ?? []) {
       params[input.name] = readValue(input);
-    });
+    }
     return params;
-  };
+  }
 
-  Demo.prototype.say = function (text, busy) {
-    this.message.textContent = text;
-    this.root.classList.toggle("is-busy", !!busy);
-  };
+  #say(text, busy = false) {
+    if (this.#parts.message) this.#parts.message.textContent = text;
+    this.#root.classList.toggle("is-busy", busy);
+  }
 
-  Demo.prototype.showErrors = function (detail) {
-    var form = this.form;
-    form.querySelectorAll(".demo-field-error").forEach(function (node) {
+  /** Stops showing progress and leaves `text` for the visitor. */
+  #finish(text) {
+    if (this.#parts.progress) this.#parts.progress.hidden = true;
+    this.#say(text);
+  }
+
+  /** What the chart's place says while no chart is drawn in it (the server's text at first). */
+  #placeholder(text) {
+    const placeholder = this.#parts.chart?.querySelector(".demo-placeholder");
+    if (placeholder) placeholder.textContent = text;
+  }
+
+  /** Opens the controls, so that the Run button is at hand to try again. */
+  #offerRetry(text) {
+    this.#finish(`${text} Press Run to try again.`);
+    if (this.#parts.controlsBox) this.#parts.controlsBox.open = true;
+  }
+
+  #showErrors(detail) {
+    const { form, formError } = this.#parts;
+    if (!form) return;
+    for (const node of form.querySelectorAll(".demo-field-error")) {
       node.hidden = true;
       node.textContent = "";
-    });
-    this.formError.hidden = true;
-    if (!Array.isArray(detail)) return;
-    var self = this;
-    detail.forEach(function (item) {
-      var name = String(item.field || "").split(".")[0];
-      var slot = form.querySelector('.demo-field[data-name="' + name + '"] .demo-field-error');
+    }
+    formError.hidden = true;
+    const items = Array.isArray(detail) ? detail.filter((item) => isObject(item)) : [];
+    for (const item of items) {
+      const field = typeof item.field === "string" ? item.field : "";
+      const message = typeof item.message === "string" ? item.message : "is not valid";
+      const slot = form.querySelector(
+        `.demo-field[data-name="${CSS.escape(field.split(".")[0])}"] .demo-field-error`
+      );
       if (slot) {
-        slot.textContent = item.message;
+        slot.textContent = message;
         slot.hidden = false;
       } else {
-        self.formError.textContent = (item.field ? item.field + ": " : "") + item.message;
-        self.formError.hidden = false;
+        formError.textContent = field ? `${field}: ${message}` : message;
+        formError.hidden = false;
       }
-    });
-    var details = this.root.querySelector(".demo-controls-box");
-    if (details) details.open = true;
-  };
-
-  Demo.prototype.request = function (params) {
-    var token = ++this.token;
-    var self = this;
-    var query = new URLSearchParams();
-    if (this.root.dataset.talk) query.set("talk", this.root.dataset.talk);
-    var headers = { "Content-Type": "application/json" };
-    if (this.root.dataset.live) {
-      query.set("live", "true");
-      var csrf = document.querySelector("[name=csrfmiddlewaretoken]");
-      if (csrf) headers["X-CSRFToken"] = csrf.value;
     }
-    this.showErrors([]);
-    this.say("Asking for a run…", true);
-    return fetch(this.root.dataset.runsUrl + (query.toString() ? "?" + query : ""), {
-      method: "POST", headers: headers, body: JSON.stringify(params), credentials: "same-origin",
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (body) {
-        if (token !== self.token) return;
-        if (response.ok) return self.follow(body.url, token);
-        if (response.status === 422 || response.status === 400) {
-          self.showErrors(body.detail);
-          self.say("Check the parameters marked below.");
-        } else {
-          var wait = response.headers.get("Retry-After");
-          self.say((typeof body.detail === "string" ? body.detail : "The run could not start.") +
-            (wait ? " Try again in " + wait + " s." : ""));
-        }
+    if (items.length && this.#parts.controlsBox) this.#parts.controlsBox.open = true;
+  }
+
+  #csrfHeaders() {
+    // The presenter's runs go through the editor's session, which Django checks for CSRF.
+    if (this.#root.dataset.live !== "true") return {};
+    const token = document.querySelector("input[name=csrfmiddlewaretoken]")?.value;
+    return token ? { "X-CSRFToken": token } : {};
+  }
+
+  async #request() {
+    clearTimeout(this.#debounce);
+    const wait = this.#holdUntil - Date.now();
+    if (wait > 0) {
+      this.#say(`Please wait ${duration(wait)} before asking for another run.`);
+      return;
+    }
+    const ticket = ++this.#ticket;
+    const url = this.#root.dataset.runsUrl;
+    if (!url) {
+      this.#finish("This page does not say where to ask for runs.");
+      return;
+    }
+    this.#showErrors([]);
+    this.#say("Asking for a run…", true);
+    let created;
+    try {
+      const body = await callApi(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...this.#csrfHeaders() },
+        body: JSON.stringify(this.#currentParams()),
       });
-    }).catch(function () {
-      if (token === self.token) self.say("The server could not be reached; try again.");
-    });
-  };
+      created = checkCreated(body);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (ticket === this.#ticket) this.#refused(error);
+      return;
+    }
+    if (ticket !== this.#ticket) return;
+    if (!created) {
+      this.#offerRetry("The server's answer could not be read.");
+      return;
+    }
+    this.#remember(created);
+    await this.#follow(created.url, ticket);
+  }
 
-  Demo.prototype.follow = function (url, token) {
-    var self = this;
-    this.progress.hidden = false;
-    return fetch(url, { credentials: "same-origin" }).then(function (response) {
-      return response.json();
-    }).then(function (run) {
-      if (token !== self.token) return;
-      self.progress.value = run.progress;
-      self.root.dataset.run = run.id;
-      self.root.dataset.status = run.status;
-      var drawn = run.figure ? draw(self.chart, run.figure) : Promise.resolve();
-      return drawn.then(function () {
-        if (token !== self.token) return;
-        if (run.status === "done") {
-          self.progress.hidden = true;
-          self.say("");
-          var link = self.permalink.querySelector("a");
-          link.href = run.permalink;
-          link.textContent = "run " + run.id;
-          self.permalink.hidden = false;
-          self.root.dispatchEvent(new CustomEvent("demo:done", { detail: run, bubbles: true }));
-        } else if (run.status === "failed") {
-          self.progress.hidden = true;
-          self.say("This run failed: " + run.error);
-        } else {
-          self.say(run.status === "queued" ? "Waiting for a worker…" :
-            "Computing… " + Math.round(100 * run.progress) + "%", true);
-          return sleep(POLL_MS).then(function () { return self.follow(url, token); });
+  /** Says why a run could not start: bad parameters, too many runs for now, or another refusal. */
+  #refused(error) {
+    if ((error.status === 400 || error.status === 422) && Array.isArray(error.detail)) {
+      this.#showErrors(error.detail);
+      this.#finish("Check the parameters marked below.");
+    } else if ((error.status === 429 || error.status === 503) && error.retryAfterMs !== null) {
+      this.#holdOff(error.message, error.retryAfterMs);
+    } else if (error.final) {
+      this.#finish(error.message);
+    } else {
+      this.#offerRetry(error.message);
+    }
+  }
+
+  /** The server is busy: the Run button waits as long as it asked (Retry-After). */
+  #holdOff(detail, ms) {
+    const button = this.#parts.runButton;
+    this.#holdUntil = Date.now() + ms;
+    this.#finish(`${detail} You can try again in ${duration(ms)}.`);
+    if (button) button.disabled = true;
+    setTimeout(() => {
+      if (Date.now() < this.#holdUntil) return; // a later refusal holds it longer
+      if (button) button.disabled = false;
+      this.#say("You can run it again now.");
+    }, ms);
+  }
+
+  #remember(run) {
+    this.#root.dataset.run = run.id;
+    this.#root.dataset.status = run.status;
+    if (run.url) this.#root.dataset.runUrl = run.url;
+  }
+
+  /** Polls `url` until the run is done or failed, drawing its partial figure on the way. */
+  async #follow(url, ticket) {
+    const { pollMs, retryMs, retryMaxMs, giveUpAfter, queuedLimitMs } = this.#settings;
+    const { chart, progress } = this.#parts;
+    let failures = 0;
+    let queuedSince = null;
+    progress.hidden = false;
+    this.#placeholder(COMPUTING);
+    while (ticket === this.#ticket) {
+      let run;
+      try {
+        run = checkRun(await callApi(url));
+        // An answer that is not a run counts as a failed look, as a 5xx does.
+        if (!run) throw new ApiError("The answer is not a run.", { status: 200 });
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        if (ticket !== this.#ticket) return;
+        if (error.status === 404) {
+          this.#placeholder("No chart to show.");
+          this.#finish("This run no longer exists.");
+          return;
         }
-      });
-    }).catch(function () {
-      if (token !== self.token) return;
-      self.say("Lost contact with the server; retrying…", true);
-      return sleep(4 * POLL_MS).then(function () { return self.follow(url, token); });
-    });
-  };
-
-  // --- replays of runs recorded at a talk -------------------------------------------------
-
-  function startReplay(node) {
-    var figure = readJSON(node, "replay");
-    if (!figure) return;
-    var frames = figure.frames || [];
-    Plotly.newPlot(node, figure.data, figure.layout, PLOT_CONFIG).then(function () {
-      // Keep the final figure's axes while frames show the early, smaller picture.
-      var full = node._fullLayout;
-      var fixed = {};
-      Object.keys(full).forEach(function (key) {
-        if (/^[xy]axis\d*$/.test(key) && full[key].range) {
-          fixed[key + ".range"] = full[key].range.slice();
-          fixed[key + ".autorange"] = false;
+        if (error.final) {
+          this.#placeholder("No chart to show.");
+          this.#finish(`This run cannot be shown: ${error.message}`);
+          return;
         }
-      });
-      return Plotly.relayout(node, fixed);
-    }).then(function () {
-      return Plotly.addFrames(node, frames);
-    }).then(function () {
-      node.dataset.ready = "true";
-    });
+        failures += 1;
+        const trouble = error.status
+          ? "The server is having trouble"
+          : "Lost contact with the server";
+        if (failures >= giveUpAfter) {
+          this.#placeholder("No chart to show yet.");
+          this.#offerRetry(`${trouble}: gave up after ${failures} tries.`);
+          return;
+        }
+        this.#say(`${trouble}; trying again (${failures} of ${giveUpAfter})…`, true);
+        await sleep(Math.min(retryMaxMs, retryMs * 2 ** (failures - 1)));
+        continue;
+      }
+      if (ticket !== this.#ticket) return;
+      failures = 0;
+      this.#remember(run);
+      progress.value = run.progress;
+      if (run.figure) await draw(chart, run.figure);
+      if (ticket !== this.#ticket) return;
+      if (run.status === "done") {
+        this.#done(run);
+        return;
+      }
+      if (run.status === "failed") {
+        this.#placeholder("No chart to show.");
+        this.#finish(run.error ? `This run failed: ${run.error}` : "This run failed.");
+        return;
+      }
+      if (run.status === "queued") {
+        queuedSince ??= performance.now();
+        if (performance.now() - queuedSince >= queuedLimitMs) {
+          this.#placeholder("No chart to show yet.");
+          const waited = duration(queuedLimitMs);
+          this.#offerRetry(
+            `No worker is taking runs right now: this run has waited ${waited} to start.`
+          );
+          return;
+        }
+        this.#say("Waiting for a worker…", true);
+      } else {
+        queuedSince = null;
+        this.#say(`Computing… ${Math.round(100 * run.progress)}%`, true);
+      }
+      await sleep(pollMs);
+    }
   }
 
-  // In the presenter view, each finished run joins the list of runs recorded at the talk.
-  function listRecorded(event) {
-    var list = document.getElementById("recorded-list");
-    var run = event.detail;
-    if (!list || !event.target.dataset.live || list.querySelector('[data-run="' + run.id + '"]')) return;
-    var empty = list.querySelector(".muted:only-child");
-    if (empty) empty.remove();
-    var item = make("li", { "data-run": run.id });
-    item.appendChild(make("a", { href: run.permalink }, "Run " + run.id + " (" + run.demo + ")"));
-    list.appendChild(item);
+  #done(run) {
+    this.#finish("");
+    const link = this.#parts.permalink?.querySelector("a");
+    if (link && run.permalink) {
+      link.href = run.permalink;
+      link.textContent = `run ${run.id}`;
+      while (link.nextSibling) link.nextSibling.remove();
+      if (run.seconds !== null) link.after(` · computed in ${run.seconds.toFixed(2)} s`);
+      this.#parts.permalink.hidden = false;
+    }
+    this.#root.dispatchEvent(new CustomEvent("demo:done", { detail: run, bubbles: true }));
   }
+}
 
-  function init() {
-    if (typeof Plotly === "undefined") return;
-    document.addEventListener("demo:done", listRecorded);
-    document.querySelectorAll(".demo").forEach(function (root) { new Demo(root).start(); });
-    document.querySelectorAll(".demo-replay").forEach(startReplay);
-  }
+// --- replays of runs recorded at a talk ----------------------------------------------------
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
+async function startReplay(node) {
+  const figure = readJSON(node, "replay");
+  if (!isFigure(figure)) return;
+  const layout = isObject(figure.layout) ? figure.layout : {};
+  await Plotly.newPlot(node, figure.data, layout, PLOT_CONFIG);
+  // Keep the final figure's axes while frames show the early, smaller picture. After drawing,
+  // plotly.js has written the ranges it chose into the graph's public `layout`.
+  const fixed = {};
+  for (const [key, axis] of Object.entries(node.layout)) {
+    if (/^[xy]axis\d*$/.test(key) && Array.isArray(axis?.range)) {
+      fixed[`${key}.range`] = [...axis.range];
+      fixed[`${key}.autorange`] = false;
+    }
   }
-})();
+  await Plotly.relayout(node, fixed);
+  await Plotly.addFrames(node, Array.isArray(figure.frames) ? figure.frames : []);
+  node.dataset.ready = "true";
+}
+
+// In the presenter view, each finished run joins the list of runs recorded at the talk.
+function listRecorded(event) {
+  const list = document.getElementById("recorded-list");
+  const run = event.detail;
+  if (!list || event.target.dataset.live !== "true") return;
+  if (list.querySelector(`[data-run="${run.id}"]`)) return;
+  list.querySelector(".muted:only-child")?.remove(); // "No runs yet."
+  const title = event.target.querySelector(".demo-title")?.textContent.trim() || run.demo;
+  const item = make("li", { "data-run": run.id });
+  item.append(make("a", { href: run.permalink }, `${title}, run ${run.id}`));
+  list.append(item);
+}
+
+document.addEventListener("demo:done", listRecorded);
+customElements.define("demo-widget", DemoWidget);
+for (const node of document.querySelectorAll(".demo-replay")) {
+  if (typeof Plotly === "undefined") node.textContent = NO_PLOTLY;
+  else startReplay(node);
+}
