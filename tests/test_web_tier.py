@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("torch", "sklearn", "scipy")
-
 PROBE = """
 import json, sys
 import django
+HEAVY = ("torch", "sklearn", "scipy")
 django.setup()
 from django.contrib.auth.models import User
 from django.test import Client
@@ -34,8 +33,8 @@ answers["demos"] = client.get("/api/demos").status_code
 client.force_login(User.objects.get(username="admin"))
 answers["admin edit"] = client.get(f"/admin/pages/{talk.pk}/edit/").status_code
 answers["presenter"] = client.get(talk.url + "present/").status_code
-print(json.dumps({"answers": answers, "heavy": [m for m in %r if m in sys.modules]}))
-""" % (HEAVY,)
+print(json.dumps({"answers": answers, "heavy": [m for m in HEAVY if m in sys.modules]}))
+"""
 
 
 def test_pages_admin_and_api_never_import_torch_sklearn_or_scipy(tmp_path):

@@ -18,7 +18,9 @@ def random_network(seed=0, width=7):
 def test_the_network_is_2_homogeneous_in_its_parameters(scale):
     hidden, output, x = random_network()
     f = relu_network.outputs(hidden, output, x)
-    assert np.allclose(relu_network.outputs(scale * hidden, scale * output, x), scale**2 * f, rtol=1e-12)
+    assert np.allclose(
+        relu_network.outputs(scale * hidden, scale * output, x), scale**2 * f, rtol=1e-12
+    )
     # and 1-homogeneous in its input, which is why the classes are angular sectors
     assert np.allclose(relu_network.outputs(hidden, output, scale * x), scale * f, rtol=1e-12)
 
