@@ -76,7 +76,7 @@ def main() -> None:
 
     params = eos.Params(seed=arguments.seed)
     data = draw_digits(params)
-    inputs, targets, _ = data
+    inputs, targets = data.inputs, data.targets
     network = MLP(params)
     rng = np.random.default_rng(12345)
     rows = {name: {"hvps": [], "seconds": [], "values": []} for name in ("warm", "eigsh", "power")}
