@@ -133,7 +133,7 @@ class RunReporter:
 
     def _partial_figure(self, partial) -> dict | None:
         # A demo reports no partial result until it has something to draw (the contract tests
-        # draw every one it reports), so an error here is a bug and reaches the log.
+        # draw the partials each demo reports), so an error here is a bug and reaches the log.
         if partial is None:
             return None
         figure = self.run.demo.figure(partial)

@@ -26,8 +26,7 @@ class TalkBodyField(StreamField):
     gets today's blocks, which is what it would get from the live models.)
     """
 
-    def __init__(self, *args, **kwargs):
-        kwargs.pop("block_lookup", None)  # from migrations written before this field existed
+    def __init__(self, **kwargs):
         super().__init__(TalkBodyBlock(demo_blocks()), **kwargs)
 
     def deconstruct(self):

@@ -143,16 +143,19 @@ SIMS_PACKAGE = __name__.rpartition(".")[0]  # "demos.sims"
 
 def module_path(module: str, sims_dir: Path = SIMS_DIR) -> Path | None:
     """The file of a module under demos.sims (a package's __init__.py), or None if not one."""
-    if module != SIMS_PACKAGE and not module.startswith(SIMS_PACKAGE + "."):
+    if not module.startswith(SIMS_PACKAGE + "."):
         return None
-    parts = module.split(".")[2:]
-    if not parts:
-        return None
-    base = sims_dir.joinpath(*parts)
+    base = sims_dir.joinpath(*module.removeprefix(SIMS_PACKAGE + ".").split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
             return candidate
     return None
+
+
+def module_name(path: Path, sims_dir: Path = SIMS_DIR) -> str:
+    """The dotted name of a file under demos.sims (a package's __init__.py names the package)."""
+    parts = path.relative_to(sims_dir).with_suffix("").parts
+    return ".".join([SIMS_PACKAGE, *parts]).removesuffix(".__init__")
 
 
 def imported_modules(path: Path, module: str) -> set[str]:
@@ -164,9 +167,9 @@ def imported_modules(path: Path, module: str) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, *([base] if base else [])])
+            if node.level:  # from . import x / from ..y import z
+                anchor = package.rsplit(".", node.level - 1)[0]
+                base = f"{anchor}.{base}" if base else anchor
             found.add(base)
             # `from demos.sims import logistic` imports the module demos.sims.logistic.
             found.update(f"{base}.{alias.name}" for alias in node.names)
@@ -175,18 +178,11 @@ def imported_modules(path: Path, module: str) -> set[str]:
 
 def source_files(package: str, sims_dir: Path = SIMS_DIR) -> dict[str, Path]:
     """A demo package's files and, transitively, the shared sims modules they import, by name."""
-    package_dir = sims_dir.joinpath(*package.split(".")[2:])
-    pending = {
-        ".".join([package, *path.relative_to(package_dir).with_suffix("").parts]).removesuffix(
-            ".__init__"
-        ): path
-        for path in sorted(package_dir.rglob("*.py"))
-    }
+    package_dir = module_path(package, sims_dir).parent
+    pending = {module_name(path, sims_dir): path for path in package_dir.rglob("*.py")}
     files: dict[str, Path] = {}
     while pending:
         module, path = pending.popitem()
-        if module in files:
-            continue
         files[module] = path
         for imported in imported_modules(path, module):
             imported_path = module_path(imported, sims_dir)

@@ -64,20 +64,19 @@ def labelled_points(points: np.ndarray, labels: np.ndarray) -> list[go.Scatter]:
     return traces
 
 
-def equal_aspect(figure: go.Figure, reach: float, row: int, col: int, **axes: Any) -> None:
-    """Square axes from -reach to reach in the plane panel at (row, col), one unit = one unit.
-
-    ``axes`` are axis titles and the like, passed to both axes (``x_title``, ``y_title``).
-    """
+def equal_aspect(
+    figure: go.Figure, reach: float, row: int, col: int, x_title: str, y_title: str
+) -> None:
+    """Square axes from -reach to reach in the plane panel at (row, col), one unit = one unit."""
     x_axis = figure.get_subplot(row, col).yaxis.anchor  # the y axis is anchored to its x axis
     figure.update_xaxes(
-        range=[-reach, reach], constrain="domain", title_text=axes.get("x_title"), row=row, col=col
+        range=[-reach, reach], constrain="domain", title_text=x_title, row=row, col=col
     )
     figure.update_yaxes(
         range=[-reach, reach],
         scaleanchor=x_axis,
         scaleratio=1,
-        title_text=axes.get("y_title"),
+        title_text=y_title,
         row=row,
         col=col,
     )
