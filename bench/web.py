@@ -137,14 +137,14 @@ def main() -> None:
     print("setting up: migrate, seed, compute the default runs, collectstatic ...", flush=True)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo_content")
-    manage(env, "db_worker", "--backend", "demos", "--batch", "--no-reload", "--no-startup-delay")
+    manage(env, "demo_worker", "--batch", "--no-startup-delay")
     manage(env, "collectstatic", "--noinput")
     run_id = manage(
         env,
         "shell",
         "-c",
         "from demos.models import DemoRun;"
-        "print(DemoRun.objects.get(demo_slug='edge-of-stability', status='done').pk)",
+        "print(DemoRun.objects.get(demo_slug='edge-of-stability', status='done').public_id)",
     ).split()[-1]
 
     access_log = workdir / "access.log"

@@ -2,29 +2,40 @@
 
 Every answer to a bad request is a 4xx with a JSON body; errors about parameters name the field.
 The response schemas below serialize every answer; refusals go through one exception handler.
+Runs are asked for with JSON from our own pages (or any non-browser client): a form or plain-text
+body is a 415 and a browser's cross-site request a 403, so no other site can make its visitors'
+browsers queue runs. A busy database is a 503 to retry, never a traceback.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 from pydantic import ValidationError
 
-from demos.models import FINISHED_CACHE_SECONDS, MAX_ID, DemoRun
+from demos.models import FINISHED_CACHE_SECONDS, MAX_ID, PRESENTER_PRIORITY, DemoRun
 from demos.registry import DEMOS, get_demo
-from demos.runs import RunRefused, recover_if_stale, request_run
+from demos.runs import RunRefused, queue_notice, recover_if_stale, request_run
 from demos.sims.base import Demo, DemoParams
+from seminar_site.client_address import client_ip_address
 
 MAX_BODY_BYTES = 16 * 1024  # parameters are a few numbers; anything bigger is not a request
+DATABASE_RETRY_AFTER = 5  # seconds: a locked or restarting database is usually back by then
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Seminar demos API",
@@ -57,7 +68,7 @@ class DemoOut(Schema):
 
 
 class RunCreated(Schema):
-    id: int
+    id: str
     status: str
     created: bool
     url: str
@@ -65,10 +76,11 @@ class RunCreated(Schema):
 
 
 class RunOut(Schema):
-    id: int
+    id: str
     demo: str
     status: str
     progress: float
+    notice: str  # e.g. that no worker is running, while a run waits
     params: dict[str, Any]
     seed: int | None
     recorded_at_talk: bool
@@ -84,12 +96,21 @@ class RunOut(Schema):
     permalink: str
 
     @staticmethod
+    def resolve_id(run: DemoRun) -> str:
+        return run.public_id
+
+    @staticmethod
     def resolve_demo(run: DemoRun) -> str:
         return run.demo_slug
 
     @staticmethod
+    def resolve_notice(run: DemoRun) -> str:
+        return queue_notice(run)
+
+    @staticmethod
     def resolve_talk(run: DemoRun) -> int | None:
-        return run.talk_id
+        # A draft or restricted talk is not named to people who may not see it.
+        return run.talk_id if run.talk and run.talk.is_public() else None
 
     @staticmethod
     def resolve_created_at(run: DemoRun) -> str:
@@ -129,6 +150,7 @@ RUN_ANSWERS = {
     403: ErrorOut,
     404: ErrorOut,
     413: ErrorOut,
+    415: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
     503: ErrorOut,
@@ -166,11 +188,7 @@ def field_errors(error: ValidationError) -> list[dict[str, str]]:
 
 def client_fingerprint(request: HttpRequest) -> str:
     """Who is asking, for the rate limit: a keyed hash of the address, never the address."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if settings.DEMO_CLIENT_IP_HEADER:
-        forwarded = request.META.get(settings.DEMO_CLIENT_IP_HEADER, "")
-        # The last entry is the one our own proxy added; earlier ones the client can forge.
-        address = forwarded.split(",")[-1].strip() or address
+    address = client_ip_address(request)
     return salted_hmac("demos.api.client_fingerprint", address).hexdigest()[:32]
 
 
@@ -181,22 +199,45 @@ def find_demo(slug: str) -> Demo:
         raise HttpError(404, str(exc.args[0])) from None
 
 
-def find_talk(talk_id: int | None):
-    """The talk a run is asked for from, if any; an unknown id is a 404."""
+def find_talk(talk_id: int | None, *, public: bool = True):
+    """The talk a run is asked for from, if any. For visitors only live, public talks count:
+    a draft's or a restricted talk's id answers exactly as a missing one does."""
     if talk_id is None:
         return None
-    talk_model = DemoRun._meta.get_field("talk").related_model
-    talk = talk_model.objects.filter(pk=talk_id).first() if 0 < talk_id <= MAX_ID else None
+    talks = DemoRun._meta.get_field("talk").related_model.objects.all()
+    if public:
+        talks = talks.live().public()
+    talk = talks.filter(pk=talk_id).first() if 0 < talk_id <= MAX_ID else None
     if talk is None:
         raise HttpError(404, f"No talk with id {talk_id}.")
     return talk
 
 
-def read_params(request: HttpRequest, demo: Demo) -> DemoParams:
+def accept_only_our_json(request: HttpRequest) -> None:
+    """Only JSON, only from our own pages: a browser sends a cross-site JSON request only after
+    a CORS preflight (which this API never approves), and says where a request comes from."""
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        raise HttpError(413, f"The parameters must fit in {MAX_BODY_BYTES} bytes.")
+    # No body means the defaults; any body must be JSON.
+    charset = request.content_params.get("charset", "utf-8").lower()
+    if length != "0" and (request.content_type != "application/json" or charset != "utf-8"):
+        raise HttpError(415, "Send the parameters as UTF-8 JSON (Content-Type: application/json).")
+    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE", "")
+    origin = request.META.get("HTTP_ORIGIN", "")
+    own_origin = f"{request.scheme}://{request.get_host()}"
+    if fetch_site not in ("", "same-origin", "none") or origin not in ("", own_origin):
+        raise HttpError(403, "Runs can be asked for only from this site's own pages.")
+
+
+def read_params(request: HttpRequest, demo: Demo, seconds_budget: float) -> DemoParams:
+    accept_only_our_json(request)
     if len(request.body) > MAX_BODY_BYTES:
         raise HttpError(413, f"The parameters must fit in {MAX_BODY_BYTES} bytes.")
     try:
-        return demo.params.model_validate_json(request.body or b"{}")
+        return demo.params.model_validate_json(
+            request.body or b"{}", context={"seconds_budget": seconds_budget}
+        )
     except ValidationError as error:
         errors = field_errors(error)
         if any(item["type"] == "json_invalid" for item in errors):
@@ -206,7 +247,7 @@ def read_params(request: HttpRequest, demo: Demo) -> DemoParams:
 
 def created(run: DemoRun, is_new: bool) -> Status:
     answer = RunCreated(
-        id=run.pk,
+        id=run.public_id,
         status=run.status,
         created=is_new,
         url=run.api_url(),
@@ -235,7 +276,7 @@ def create_run(request, slug: str, talk: int | None = None):
     a new one is queued (202). Poll its `url` until `status` is `done` or `failed`.
     `?talk=<id>` says which talk's page asked (the run is not recorded at the talk)."""
     demo = find_demo(slug)
-    params = read_params(request, demo)
+    params = read_params(request, demo, settings.DEMO_VISITOR_SECONDS)
     run, is_new = request_run(
         demo, params, client=client_fingerprint(request), talk=find_talk(talk)
     )
@@ -253,33 +294,68 @@ def create_presenter_run(request, talk_id: int, slug: str):
     """The presenter's run at the talk, recorded with it for replay (the talk's editors only).
     It goes ahead of visitors' runs and is never refused by their limits."""
     demo = find_demo(slug)
-    talk = find_talk(talk_id)
+    talk = find_talk(talk_id, public=False)
     if not talk.permissions_for_user(request.auth).can_edit():
         raise HttpError(403, "Only the talk's editors can record runs at the talk.")
-    params = read_params(request, demo)
-    run, is_new = request_run(demo, params, talk=talk, recorded_at_talk=True, limited=False)
+    params = read_params(request, demo, settings.DEMO_EDITOR_SECONDS)
+    run, is_new = request_run(
+        demo, params, talk=talk, recorded_at_talk=True, limited=False, priority=PRESENTER_PRIORITY
+    )
     return created(run, is_new)
 
 
-@router.get("/runs/{int:run_id}", response={200: RunOut, 404: ErrorOut}, url_name="get_run")
-def get_run(request, run_id: int):
+def visible_run(request: HttpRequest, public_id: str, queryset=None) -> DemoRun | None:
+    """The run with this public id, unless it was recorded at a talk this request may not see
+    (then, as for a missing run, None)."""
+    queryset = DemoRun.objects.all() if queryset is None else queryset
+    run = queryset.select_related("talk").with_public_id(public_id)
+    if run and run.recorded_at_talk and run.talk and not run.talk.is_visible_to(request):
+        return None
+    return run
+
+
+@router.get(
+    "/runs/{public_id}",
+    response={200: RunOut, 404: ErrorOut, 410: ErrorOut},
+    url_name="get_run",
+)
+def get_run(request, public_id: str):
     """A run's status and progress; its figure (partial while running) and, when done, result."""
-    run = DemoRun.objects.defer("replay").with_id(run_id)
+    run = visible_run(request, public_id, DemoRun.objects.defer("replay"))
     if run is None:
-        raise HttpError(404, f"No run with id {run_id}.")
+        raise HttpError(404, "No such run.")
     if run.status != DemoRun.Status.DONE:
         recover_if_stale(run)
-        return run
+        return _serialized(run)
     # A finished run never changes: the schema serializes it once per process.
     body = cache.get_or_set(
-        f"demo-run-state:{run.pk}:{run.key}",
-        lambda: RunOut.from_orm(run).model_dump_json(),
+        f"demo-run-state:{run.public_id}:{run.key}",
+        lambda: _serialized(run).model_dump_json(),
         FINISHED_CACHE_SECONDS,
     )
     return HttpResponse(body, content_type="application/json")
 
 
+def _serialized(run: DemoRun) -> RunOut:
+    try:
+        return RunOut.from_orm(run)
+    except (ValidationError, KeyError, TypeError, ValueError) as error:
+        # A row written by older code, or edited by hand: say so rather than fail.
+        logger.warning("Run %s cannot be shown: %r", run.pk, error)
+        raise HttpError(
+            410, "This run cannot be shown: its record is damaged or its demo has been removed."
+        ) from None
+
+
 api.add_router("/", router)
+
+
+@csrf_exempt
+def api_not_found(request, rest: str = ""):
+    """Any other address under /api/: a JSON 404 (no slash redirect, no HTML page)."""
+    return JsonResponse(
+        {"detail": "No such API address; the API is described at /api/docs."}, status=404
+    )
 
 
 @api.exception_handler(RunRefused)
@@ -288,6 +364,30 @@ def run_refused(request, refused: RunRefused):
     response = api.create_response(request, {"detail": str(refused)}, status=refused.status)
     response["Retry-After"] = str(refused.retry_after)
     return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, error: RequestDataTooBig):
+    detail = f"The parameters must fit in {MAX_BODY_BYTES} bytes."
+    return api.create_response(request, {"detail": detail}, status=413)
+
+
+@api.exception_handler(OperationalError)
+def database_busy(request, error: OperationalError):
+    """The database is locked, restarting or out of connections: try again in a moment."""
+    logger.warning("API answered 503: %s", error)
+    detail = "The server is busy; try again in a few seconds."
+    response = api.create_response(request, {"detail": detail}, status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request, error: Exception):
+    """A bug: logged with its traceback, answered in JSON without one."""
+    logger.error("API error on %s", request.path, exc_info=error)
+    detail = "Something went wrong on the server; it has been logged."
+    return api.create_response(request, {"detail": detail}, status=500)
 
 
 @api.exception_handler(BadParameters)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from pydantic import ValidationError as ParamsError
 from wagtail import blocks
 
-from demos.models import DemoRun, run_key
+from demos.models import DEFAULT_RUN_PRIORITY, DemoRun, run_key
 from demos.registry import DEMOS, get_demo
 from demos.runs import request_run
 from demos.sims.base import Demo, DemoParams
@@ -115,7 +116,11 @@ class DemoBlock(blocks.StructBlock):
 
     def params_of(self, value) -> DemoParams:
         """The demo's parameters from a block value (the form's values, as JSON)."""
-        return self.demo.params.model_validate_json(json.dumps(_plain(value["params"])))
+        # Editors choose a talk's charts: theirs is the editors' time budget.
+        return self.demo.params.model_validate_json(
+            json.dumps(_plain(value["params"])),
+            context={"seconds_budget": settings.DEMO_EDITOR_SECONDS},
+        )
 
     def shown_params(self, value) -> DemoParams:
         """The parameters whose chart the block shows: the editor's, or the demo's defaults if
@@ -177,7 +182,11 @@ def queue_default_runs(talk, children) -> list[tuple[DemoRun, bool]]:
     """
     return [
         request_run(
-            child.block.demo, child.block.shown_params(child.value), talk=talk, limited=False
+            child.block.demo,
+            child.block.shown_params(child.value),
+            talk=talk,
+            limited=False,
+            priority=DEFAULT_RUN_PRIORITY,
         )
         for child in children
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,6 +17,16 @@ from demos.sims.base import Demo, DemoParams
 
 FINISHED_CACHE_SECONDS = 3600
 MAX_ID = 2**63 - 1  # beyond the database's integer range an id names nothing
+PUBLIC_ID_LENGTH = 16  # 96 random bits in URL-safe base64: not guessable, not enumerable
+
+# Which runs go first: a visitor's never delays the presenter's or a publish-time default run.
+VISITOR_PRIORITY = 0
+DEFAULT_RUN_PRIORITY = 20  # a talk's charts, queued when it is published or the code changes
+PRESENTER_PRIORITY = 50  # a run at the talk (the Tasks API's range is ±100)
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(PUBLIC_ID_LENGTH * 3 // 4)
 
 
 def run_key(demo: Demo, params: DemoParams) -> str:
@@ -37,9 +48,21 @@ class DemoRunQuerySet(models.QuerySet):
         cutoff = (now or timezone.now()) - timedelta(seconds=settings.DEMO_RUN_STALE_AFTER)
         return self.filter(status=DemoRun.Status.RUNNING, heartbeat_at__lt=cutoff)
 
-    def with_id(self, run_id: int) -> DemoRun | None:
-        """The run with this id, or None; any integer a visitor types is safe to ask about."""
-        return self.filter(pk=run_id).first() if 0 < run_id <= MAX_ID else None
+    def with_public_id(self, public_id: str) -> DemoRun | None:
+        """The run with this public id, or None; any string a visitor types is safe to ask."""
+        if len(public_id) != PUBLIC_ID_LENGTH:
+            return None
+        return self.filter(public_id=public_id).first()
+
+    def lost_in_queue(self) -> list[DemoRun]:
+        """Queued, but the task that was to run them is gone (it failed before claiming)."""
+        from django_tasks_db.models import DBTaskResult
+
+        # Task ids are UUIDs, stored differently by each database: compared here, as text.
+        tasks = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"])
+        waiting = {str(task_id) for task_id in tasks.values_list("id", flat=True)}
+        queued = self.filter(status=DemoRun.Status.QUEUED)
+        return [run for run in queued if run.task_id not in waiting]
 
     def for_display(self) -> DemoRunQuerySet:
         """Without the big columns: a finished run's figure comes from the cache (figure_json)."""
@@ -60,8 +83,19 @@ class DemoRun(models.Model):
         NONE = "", "None"
         TIME_LIMIT = "time_limit", "Over the time limit"
         WORKER_LOST = "worker_lost", "Worker lost"
+        INFRASTRUCTURE = "infrastructure", "Database or machine fault"
         ERROR = "error", "Error in the simulation"
 
+    # Faults of the machine, not of the parameters: asking again may well succeed.
+    RETRYABLE_FAILURES = (Failure.WORKER_LOST, Failure.INFRASTRUCTURE)
+
+    public_id = models.CharField(
+        max_length=PUBLIC_ID_LENGTH,
+        unique=True,
+        default=new_public_id,
+        editable=False,
+        help_text="The id in public URLs; the primary key is never shown.",
+    )
     demo_slug = models.CharField(max_length=64, db_index=True)
     params = models.JSONField(help_text="Canonical parameters, every field filled in.")
     key = models.CharField(max_length=64, help_text="sha256 of demo, parameters and code version.")
@@ -94,6 +128,11 @@ class DemoRun(models.Model):
     client = models.CharField(
         max_length=64, blank=True, help_text="Hash of the requesting address (rate limit)."
     )
+    priority = models.SmallIntegerField(
+        default=VISITOR_PRIORITY, help_text="Higher runs first and pre-empts visitors' runs."
+    )
+    task_id = models.CharField(max_length=64, blank=True, help_text="The queued task's id.")
+    queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -115,13 +154,16 @@ class DemoRun(models.Model):
                 name="demorun_one_recorded_run_per_key_and_talk",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["client", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.demo_slug} run {self.pk} ({self.status})"
 
     def get_absolute_url(self) -> str:
-        return reverse("demo_run", kwargs={"run_id": self.pk})
+        return reverse("demo_run", kwargs={"public_id": self.public_id})
 
     @property
     def demo(self) -> Demo:
@@ -131,5 +173,20 @@ class DemoRun(models.Model):
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
+    @property
+    def is_retryable(self) -> bool:
+        return self.status == self.Status.FAILED and self.failure in self.RETRYABLE_FAILURES
+
     def api_url(self) -> str:
-        return reverse("api:get_run", kwargs={"run_id": self.pk})
+        return reverse("api:get_run", kwargs={"public_id": self.public_id})
+
+
+class WorkerBeat(models.Model):
+    """A demo worker's sign of life: the site can tell a queued run that no worker is there."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id}"

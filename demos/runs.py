@@ -1,20 +1,30 @@
-"""Asking for runs: one computation per key, limits on new work, recovering runs of dead workers."""
+"""Asking for runs: one computation per key, fair limits on new work, recovering lost runs."""
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from demos.models import DemoRun, run_key
+from demos.models import (
+    PRESENTER_PRIORITY,
+    VISITOR_PRIORITY,
+    DemoRun,
+    WorkerBeat,
+    run_key,
+)
 from demos.registry import Demo
 from demos.sims.base import DemoParams
 
 QUEUE_RETRY_AFTER = 15  # seconds a visitor is asked to wait when the queue is full
-PRESENTER_PRIORITY = 50  # a live talk's runs go ahead of visitors' (the Tasks API's range is ±100)
+CLIENT_RETRY_AFTER = 5  # ... or when their own runs are still waiting or running
+LIMITS_LOCK = 0x5EB1_DE30  # PostgreSQL advisory lock: one request at a time checks the limits
+
+logger = logging.getLogger(__name__)
 
 
 class RunRefused(Exception):
@@ -43,40 +53,57 @@ def request_run(
     talk=None,
     recorded_at_talk: bool = False,
     limited: bool = True,
+    priority: int = VISITOR_PRIORITY,
 ) -> tuple[DemoRun, bool]:
     """The run for these parameters, queued if new; ``(run, created)``.
 
     A stored run is returned as it is, whatever the limits. The presenter's runs
-    (``recorded_at_talk``) are a talk's own record, kept apart from the shared ones.
+    (``recorded_at_talk``) are a talk's own record, kept apart from the shared ones, and go
+    ahead of everyone's.
     """
+    if recorded_at_talk:
+        priority = max(priority, PRESENTER_PRIORITY)
     scope = {"key": run_key(demo, params), "recorded_at_talk": recorded_at_talk}
     if recorded_at_talk:
         scope["talk"] = talk
     existing = DemoRun.objects.filter(**scope).first()
-    if existing and not _worth_retrying(existing):
+    if existing and not existing.is_retryable:
         recover_if_stale(existing)
+        _raise_priority(existing, priority)
         return existing, False
-    if limited:
-        check_limits(client)
     defaults = {
         "demo_slug": demo.slug,
         "params": params.model_dump(mode="json"),
         "seed": getattr(params, "seed", None),
         "client": client,
         "talk": talk,
+        "priority": priority,
+        "queued_at": timezone.now(),
     }
-    # Row and task commit together, so there is never a queued run without a task to run it.
+    # The limits are checked and the row and its task written in one transaction, one request
+    # at a time, so concurrent requests cannot all pass the same check.
     with transaction.atomic():
+        _lock_limits()
+        if limited:
+            check_limits(client)
         run, created = DemoRun.objects.get_or_create(**scope, defaults=defaults)
         if created:
             enqueue(run)
-        elif _worth_retrying(run):
+        elif run.is_retryable:
             created = _requeue(run, attempts=0)
             run.refresh_from_db()
     return run, created
 
 
+def _lock_limits() -> None:
+    # SQLite's transactions here begin IMMEDIATE (settings), which already serializes writers.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LIMITS_LOCK])
+
+
 def check_limits(client: str) -> None:
+    """Refuse new visitor work over a client's rate or share, or when the queue is full."""
     now = timezone.now()
     if client:
         window = timedelta(seconds=settings.DEMO_RATE_WINDOW)
@@ -91,18 +118,44 @@ def check_limits(client: str) -> None:
                 " from one address; runs already computed are always available.",
                 retry_after=wait,
             )
-    if DemoRun.objects.filter(status=DemoRun.Status.QUEUED).count() >= settings.DEMO_QUEUE_LIMIT:
+        own = DemoRun.objects.unfinished().filter(client=client).count()
+        if own >= settings.DEMO_CLIENT_RUN_LIMIT:
+            raise RateLimited(
+                f"You already have {own} runs waiting or running; ask for another when one"
+                " has finished.",
+                retry_after=CLIENT_RETRY_AFTER,
+            )
+    waiting = DemoRun.objects.unfinished().filter(priority__lte=VISITOR_PRIORITY).count()
+    if waiting >= settings.DEMO_QUEUE_LIMIT:
         raise QueueFull(
-            f"{settings.DEMO_QUEUE_LIMIT} runs are already waiting for a worker; try again soon.",
+            f"{settings.DEMO_QUEUE_LIMIT} visitors' runs are already waiting or running;"
+            " try again soon.",
             retry_after=QUEUE_RETRY_AFTER,
         )
 
 
 def enqueue(run: DemoRun) -> None:
+    """Queue the run's task (in the caller's transaction) and remember which task it is."""
     from demos.tasks import run_demo
 
-    task = run_demo.using(priority=PRESENTER_PRIORITY) if run.recorded_at_talk else run_demo
-    task.enqueue(run.pk)
+    result = run_demo.using(priority=run.priority).enqueue(run.pk)
+    DemoRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+    run.task_id = str(result.id)
+
+
+def _raise_priority(run: DemoRun, priority: int) -> None:
+    """A waiting run that a talk now needs (a default chart) stops waiting behind visitors."""
+    if run.status != DemoRun.Status.QUEUED or run.priority >= priority:
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        DemoRun.objects.filter(pk=run.pk).update(priority=priority)
+        DBTaskResult.objects.filter(id=run.task_id, status="READY").update(priority=priority)
+    run.priority = priority
+
+
+# --- recovery: runs whose worker or task is gone ----------------------------------------------
 
 
 def recover_if_stale(run: DemoRun) -> None:
@@ -111,9 +164,17 @@ def recover_if_stale(run: DemoRun) -> None:
         run.refresh_from_db()
 
 
-def recover_stale_runs() -> int:
-    """Retry or fail every run whose worker has gone silent; the number recovered."""
-    return sum(recover(run) for run in DemoRun.objects.stale())
+def recover_lost_runs() -> int:
+    """Retry or fail every run whose worker went silent, and requeue runs whose task failed
+    before it could claim them; the number recovered. Workers call this when they start and
+    every so often after, so recovery never waits for a visitor to ask."""
+    recovered = sum(recover(run) for run in DemoRun.objects.stale())
+    for run in DemoRun.objects.lost_in_queue():
+        with transaction.atomic():
+            if _same_attempt(run).exists():
+                enqueue(run)
+                recovered += 1
+    return recovered
 
 
 def recover(run: DemoRun) -> bool:
@@ -132,9 +193,10 @@ def recover(run: DemoRun) -> bool:
         )
 
 
-def _worth_retrying(run: DemoRun) -> bool:
-    # A lost worker is the machine's fault, not the parameters'; the same run may well succeed.
-    return run.status == DemoRun.Status.FAILED and run.failure == DemoRun.Failure.WORKER_LOST
+def requeue_preempted(run: DemoRun) -> bool:
+    """A visitor's run stepped aside for a more urgent one: back in line, the attempt uncounted."""
+    with transaction.atomic():
+        return _requeue(run, attempts=max(run.attempts - 1, 0))
 
 
 def _same_attempt(run: DemoRun):
@@ -152,7 +214,33 @@ def _requeue(run: DemoRun, attempts: int) -> bool:
         error="",
         heartbeat_at=None,
         finished_at=None,
+        queued_at=timezone.now(),
     )
     if requeued:
         enqueue(run)
     return bool(requeued)
+
+
+# --- is anyone computing? ---------------------------------------------------------------------
+
+
+def worker_alive(now=None) -> bool:
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.DEMO_WORKER_SILENT_AFTER)
+    return WorkerBeat.objects.filter(beat_at__gte=cutoff).exists()
+
+
+NO_WORKER_NOTICE = (
+    "No demo worker is running at the moment, so this run has not started; it will start as"
+    " soon as one is. The site's maintainers have been alerted."
+)
+
+
+def queue_notice(run: DemoRun) -> str:
+    """What a visitor should know about a run that has waited long with no worker alive."""
+    if run.status != DemoRun.Status.QUEUED or run.queued_at is None:
+        return ""
+    waited = (timezone.now() - run.queued_at).total_seconds()
+    if waited < settings.DEMO_WORKER_SILENT_AFTER or worker_alive():
+        return ""
+    logger.error("Demo run %s has waited %.0f s and no worker is alive", run.pk, waited)
+    return NO_WORKER_NOTICE

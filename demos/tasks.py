@@ -2,6 +2,10 @@
 
 The web tier imports this module to enqueue runs, so the computation (torch, plotting) is
 imported only inside the task, by the worker that executes it.
+
+Faults are sorted by whose they are. The parameters' (an error in the simulation, over the
+time limit in CPU time) fail the run for good; the machine's (the database busy or gone, a
+stalled host, a lost worker) leave it retryable, so a busy moment never loses a talk's chart.
 """
 
 from __future__ import annotations
@@ -9,35 +13,47 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
 from demos.compact import PARTIAL_POINTS, compact_figure, round_floats
 from demos.models import DemoRun
-from demos.runs import recover_stale_runs
+from demos.runs import recover_lost_runs, requeue_preempted
 
 REPLAY_FRAMES = 30  # snapshots kept per run recorded at a talk: enough to scrub, small to fetch
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.5  # seconds between writes of progress and the partial figure
+PREEMPT_CHECK_INTERVAL = 0.5  # seconds between a visitor's run's looks for more urgent work
+FINISH_RETRY_SECONDS = 60  # how long a finished run's result waits for a busy database
 
 
 class OverTimeLimit(Exception):
-    pass
+    """The run used its CPU time: the parameters' fault (the cost model let it through)."""
+
+
+class Stalled(Exception):
+    """The run's wall time ran out long before its CPU time: the machine's fault."""
 
 
 class Superseded(Exception):
     """This worker was presumed dead and the run handed to another; stop quietly."""
 
 
+class Preempted(Exception):
+    """A presenter's or a talk's default run is waiting; this visitor's run goes back in line."""
+
+
 @task(backend="demos")
 def run_demo(run_id: int) -> str:
     # Whoever starts work first picks up what dead workers left behind.
-    recover_stale_runs()
+    recover_lost_runs()
     now = timezone.now()
     claimed = DemoRun.objects.filter(pk=run_id, status=DemoRun.Status.QUEUED).update(
         status=DemoRun.Status.RUNNING,
@@ -57,30 +73,35 @@ def run_demo(run_id: int) -> str:
     reporter = RunReporter(run)
     try:
         demo = run.demo
-        # The stored parameters are JSON; validate them as JSON so arrays become tuples.
-        params = demo.params.model_validate_json(json.dumps(run.params))
+        # Stored parameters are JSON (validated as JSON so arrays become tuples) and were
+        # within their requester's budget when asked for: no budget applies here.
+        params = demo.params.model_validate_json(
+            json.dumps(run.params), context={"seconds_budget": None}
+        )
         execution = execute(demo, params, reporter)
     except Superseded:
         return "superseded"
+    except Preempted:
+        requeue_preempted(run)
+        return "pre-empted"
     except OverTimeLimit:
         limit = settings.DEMO_RUN_TIME_LIMIT
-        reporter.finish(
-            status=DemoRun.Status.FAILED,
-            failure=DemoRun.Failure.TIME_LIMIT,
-            error=f"Stopped at the time limit of {limit:g} s; choose fewer steps or a smaller"
-            " model.",
-            figure=None,
+        return reporter.finish_failed(
+            DemoRun.Failure.TIME_LIMIT,
+            f"Stopped at the time limit of {limit:g} s; choose fewer steps or a smaller model.",
         )
-        return "time limit"
+    except (Stalled, DatabaseError):
+        logger.warning("Demo run %s hit a fault of the machine; it stays retryable", run_id)
+        return reporter.finish_failed(
+            DemoRun.Failure.INFRASTRUCTURE,
+            "The server was too busy to finish this run; ask for it again.",
+        )
     except Exception:
         logger.exception("Demo run %s failed", run_id)
-        reporter.finish(
-            status=DemoRun.Status.FAILED,
-            failure=DemoRun.Failure.ERROR,
-            error="The simulation stopped with an error; the site's maintainers can see why.",
-            figure=None,
+        return reporter.finish_failed(
+            DemoRun.Failure.ERROR,
+            "The simulation stopped with an error; the site's maintainers can see why.",
         )
-        return "error"
     record = execution.as_json()
     figure = compact_figure(record["figure"])
     reporter.finish(
@@ -103,19 +124,24 @@ def _limit_threads() -> None:
 
 
 class RunReporter:
-    """The progress callback: enforces the time limit and writes progress every so often."""
+    """The progress callback: enforces the time limits, writes progress every so often, and
+    steps a visitor's run aside when a more urgent one waits."""
 
     def __init__(self, run: DemoRun):
         self.run = run
         self.started = time.monotonic()
+        self.started_cpu = time.process_time()
         self.last_write = -PROGRESS_INTERVAL
+        self.last_preempt_check = -PREEMPT_CHECK_INTERVAL
         self.snapshots: list[tuple[float, dict]] = []
         self.keep_snapshots = run.recorded_at_talk
 
     def __call__(self, fraction: float, partial) -> None:
         elapsed = time.monotonic() - self.started
-        if elapsed > settings.DEMO_RUN_TIME_LIMIT:
-            raise OverTimeLimit
+        self._check_limits(elapsed)
+        if elapsed - self.last_preempt_check >= PREEMPT_CHECK_INTERVAL:
+            self.last_preempt_check = elapsed
+            self._check_preempted()
         snapshot_due = (
             self.keep_snapshots
             and partial is not None
@@ -129,7 +155,32 @@ class RunReporter:
             self.snapshots.append((fraction, figure))
         if write_due:
             self.last_write = elapsed
-            self._write(progress=fraction, figure=figure, heartbeat_at=timezone.now())
+            try:
+                self._write(progress=fraction, figure=figure, heartbeat_at=timezone.now())
+            except DatabaseError:
+                # Progress is a courtesy; a busy database must not cost the run itself.
+                logger.warning("Run %s: progress not written (database busy)", self.run.pk)
+
+    def _check_limits(self, elapsed: float) -> None:
+        # CPU time measures the work the parameters asked for; a host that stalls the run
+        # (a locked database, a busy machine) uses wall time without it.
+        if time.process_time() - self.started_cpu > settings.DEMO_RUN_TIME_LIMIT:
+            raise OverTimeLimit
+        if elapsed > settings.DEMO_RUN_WALL_LIMIT:
+            raise Stalled
+
+    def _check_preempted(self) -> None:
+        grace = timezone.now() - timedelta(seconds=settings.DEMO_PREEMPT_GRACE)
+        try:
+            waiting = DemoRun.objects.filter(
+                status=DemoRun.Status.QUEUED,
+                priority__gt=self.run.priority,
+                queued_at__lte=grace,
+            ).exists()
+        except DatabaseError:
+            return
+        if waiting:
+            raise Preempted
 
     def _partial_figure(self, partial) -> dict | None:
         # A demo reports no partial result until it has something to draw (the contract tests
@@ -139,11 +190,28 @@ class RunReporter:
         figure = self.run.demo.figure(partial)
         return compact_figure(json.loads(figure.to_json()), PARTIAL_POINTS)
 
+    def finish_failed(self, failure: str, error: str) -> str:
+        self.finish(status=DemoRun.Status.FAILED, failure=failure, error=error, figure=None)
+        return failure or "failed"
+
     def finish(self, **fields) -> None:
-        try:
-            self._write(finished_at=timezone.now(), **fields)
-        except Superseded:
-            logger.warning("Run %s was handed to another worker; result dropped", self.run.pk)
+        """Store the outcome, waiting out a busy database for a while; if it stays busy the run
+        is left running, so the next worker's recovery retries it."""
+        deadline = time.monotonic() + FINISH_RETRY_SECONDS
+        delay = 0.5
+        while True:
+            try:
+                self._write(finished_at=timezone.now(), **fields)
+                return
+            except Superseded:
+                logger.warning("Run %s was handed to another worker; result dropped", self.run.pk)
+                return
+            except DatabaseError:
+                if time.monotonic() > deadline:
+                    logger.exception("Run %s: outcome not stored (database busy)", self.run.pk)
+                    return
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def _write(self, **fields) -> None:
         # Only while this worker still holds the run: a recovered run belongs to its next attempt.

@@ -1,21 +1,31 @@
 """Pages of the demos app: a run's permalink, which redraws exactly the chart of that run."""
 
+import logging
+
 from django.http import Http404
 from django.shortcuts import render
 
-from demos.models import DemoRun
+from demos.api import visible_run
+
+logger = logging.getLogger(__name__)
 
 
-def run_detail(request, run_id: int):
-    run = DemoRun.objects.select_related("talk").with_id(run_id)
+def run_detail(request, public_id: str):
+    run = visible_run(request, public_id)
     if run is None:
         raise Http404("No such run.")
-    demo = run.demo
-    context = {
-        "run": run,
-        "demo": demo,
-        "params": run.params,
-        "params_schema": demo.params_schema,
-        "talk": run.talk if run.talk and run.talk.live else None,
-    }
-    return render(request, "demos/run_detail.html", context)
+    try:
+        demo = run.demo
+        context = {
+            "run": run,
+            "demo": demo,
+            "params": dict(run.params),
+            "params_schema": demo.params_schema,
+            # Named only when public: a draft's or a restricted talk's title is not revealed.
+            "talk": run.talk if run.talk and run.talk.is_public() else None,
+        }
+        return render(request, "demos/run_detail.html", context)
+    except (KeyError, TypeError, ValueError) as error:
+        # Its demo removed, or a row that older code or a hand edit left malformed.
+        logger.warning("Run %s cannot be shown: %r", run.pk, error)
+        return render(request, "demos/run_unavailable.html", {"run": run}, status=410)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from wagtail.models import Site
 
 if TYPE_CHECKING:  # for hints only: talks.pages imports this module
     from .pages import TalkPage
@@ -22,9 +23,11 @@ def serves_from_cache(request: HttpRequest) -> bool:
 
 
 def rendered_page_key(page: TalkPage, request: HttpRequest) -> str:
-    """Wagtail's key for the page's current state, and the address it was asked by."""
-    # The page holds absolute links (JSON-LD, Open Graph) built from the request's scheme and host.
-    return f"talk-page-html:{request.scheme}://{request.get_host()}:{page.cache_key}"
+    """Wagtail's key for the page's current state, and the site that serves it."""
+    # The page's absolute links (canonical, JSON-LD, Open Graph) come from the Site's root URL.
+    # Keying by the Host header instead would let each new port or alias force a fresh render.
+    site = Site.find_for_request(request)
+    return f"talk-page-html:{site.root_url if site else ''}:{page.cache_key}"
 
 
 def cached_page_response(page: TalkPage, request: HttpRequest, *args, **kwargs) -> HttpResponse:

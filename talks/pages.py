@@ -254,6 +254,16 @@ class TalkPage(RoutablePageMixin, Page):
     def calendar_uid(self) -> str:
         return f"talk-{self.pk}@{settings.CALENDAR_UID_DOMAIN}"
 
+    def is_public(self) -> bool:
+        """Published and open to everyone: no password, login or group restriction."""
+        return self.live and not self.get_view_restrictions().exists()
+
+    def is_visible_to(self, request) -> bool:
+        """Whether this request may see the talk (and what was recorded at it)."""
+        if request.user.is_authenticated and self.permissions_for_user(request.user).can_edit():
+            return True
+        return self.live and all(r.accept_request(request) for r in self.get_view_restrictions())
+
     def calendar_state(self) -> str:
         """A digest of everything a subscribed calendar shows; a change bumps SEQUENCE."""
         shown = [

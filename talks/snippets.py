@@ -58,10 +58,12 @@ class Speaker(index.Indexed, models.Model):
         FieldPanel("homepage"),
     ]
 
+    # The admin's speaker list and chooser search these (as you type: the autocomplete ones).
     search_fields = [
         index.SearchField("name"),
         index.AutocompleteField("name"),
         index.SearchField("affiliation"),
+        index.AutocompleteField("affiliation"),
     ]
 
     class Meta:

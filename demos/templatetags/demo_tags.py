@@ -15,7 +15,7 @@ def run_figure_json(run) -> SafeString:
     """A finished run's figure as a JSON <script> element, built once: it never changes."""
     if run is None or run.status != run.Status.DONE:
         return SafeString("")
-    key = f"demo-run-figure:{run.pk}:{run.key}"
+    key = f"demo-run-figure:{run.public_id}:{run.key}"
     # The cache holds the element's text; it was made safe by script_json when it was built.
     return mark_safe(
         cache.get_or_set(key, lambda: str(script_json(run.figure)), FINISHED_CACHE_SECONDS)

@@ -1,6 +1,7 @@
 """Settings shared by every environment; the environment is read here and only here."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,7 +35,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "csp",
-    "django.contrib.admin",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Pages carry their charts' JSON; compressed they are a fraction of the size.
     "django.middleware.gzip.GZipMiddleware",
+    # Under /api/, Django's and ninja's own HTML error pages become JSON.
+    "demos.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -56,13 +59,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Only our own scripts run on the site's pages: no inline script, no other origin. plotly.js
 # sets styles inline and exports PNGs through data: and blob: URLs. Wagtail's admin (inline
 # scripts of its own) keeps its own rules.
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -121,6 +126,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Every password check made with a request (Wagtail's /admin/login/ among them) passes axes first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes 8): after LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is refused for LOGIN_COOLOFF_MINUTES. Keyed on the pair: by the
+# username alone an attacker could lock an editor out from everywhere; by the address alone one
+# shared network could lock out all its editors.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets the pair's earlier failures
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed logins for this account from your address. "
+    f"Try again in {AXES_COOLOFF_TIME.total_seconds() / 60:g} minutes."
+)
+# The same address the demo rate limit sees: DEMO_CLIENT_IP_HEADER behind a proxy.
+AXES_CLIENT_IP_CALLABLE = "seminar_site.client_address.client_ip_address"
+# Failed attempts are enough to throttle; a log of every successful login would only keep addresses.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False  # there is no Django admin site; Wagtail's admin is the only one
+
 LANGUAGE_CODE = "en-us"
 # Datetimes are stored in UTC; each talk is shown in its venue's zone.
 TIME_ZONE = "UTC"
@@ -160,22 +188,38 @@ TASKS = {
     # Wagtail's own small jobs (search index, reference index) run inline, so a published talk
     # is searchable at once and never waits behind a demo run.
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
-    # Demo runs wait in the database until `manage.py db_worker --backend demos` claims one;
+    # Demo runs wait in the database until `manage.py demo_worker` claims one;
     # on PostgreSQL any number of workers on any number of hosts share the queue
     # (SELECT ... FOR UPDATE SKIP LOCKED).
     "demos": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
 
 # Limits on demo runs. Finished runs are always served; these bound new work only.
+# Each demo predicts its running time; a visitor's parameters over this many predicted
+# seconds are refused (422 naming the field to lower); editors (the presenter, default charts)
+# get the larger budget.
+DEMO_VISITOR_SECONDS = float(os.environ.get("DEMO_VISITOR_SECONDS", "30"))
+DEMO_EDITOR_SECONDS = float(os.environ.get("DEMO_EDITOR_SECONDS", "60"))
+# A run stops after this much CPU time (its parameters' fault: it fails for good) ...
 DEMO_RUN_TIME_LIMIT = float(os.environ.get("DEMO_RUN_TIME_LIMIT", "120"))  # seconds per run
+# ... or this much wall time with less CPU (the host stalled it: it stays retryable).
+DEMO_RUN_WALL_LIMIT = float(os.environ.get("DEMO_RUN_WALL_LIMIT", "360"))
 # A running run whose worker has not reported for this long is presumed lost and retried.
 DEMO_RUN_STALE_AFTER = float(os.environ.get("DEMO_RUN_STALE_AFTER", "30"))  # seconds
 DEMO_RUN_ATTEMPTS = int(os.environ.get("DEMO_RUN_ATTEMPTS", "2"))  # then it is marked failed
 DEMO_RATE_LIMIT = int(os.environ.get("DEMO_RATE_LIMIT", "10"))  # new runs per client ...
 DEMO_RATE_WINDOW = int(os.environ.get("DEMO_RATE_WINDOW", "60"))  # ... per this many seconds
+# Runs one client may have waiting or running at once, so two cannot crowd out a third.
+DEMO_CLIENT_RUN_LIMIT = int(os.environ.get("DEMO_CLIENT_RUN_LIMIT", "2"))
+DEMO_QUEUE_LIMIT = int(os.environ.get("DEMO_QUEUE_LIMIT", "20"))  # visitors' runs in all
+# A presenter's or a talk's default run waiting this long makes a visitor's run step aside.
+DEMO_PREEMPT_GRACE = float(os.environ.get("DEMO_PREEMPT_GRACE", "1"))  # seconds
 # Threads torch may use per worker: one keeps several workers on a small host from thrashing.
 DEMO_TORCH_THREADS = int(os.environ.get("DEMO_TORCH_THREADS", "1"))
-DEMO_QUEUE_LIMIT = int(os.environ.get("DEMO_QUEUE_LIMIT", "20"))  # runs waiting for a worker
+# Workers report every few seconds; with none heard from for this long, a run waiting this
+# long says so, and a task row its worker left RUNNING is marked failed (then pruned).
+DEMO_WORKER_SILENT_AFTER = float(os.environ.get("DEMO_WORKER_SILENT_AFTER", "60"))
+DEMO_TASK_RESULTS_KEPT_DAYS = int(os.environ.get("DEMO_TASK_RESULTS_KEPT_DAYS", "7"))
 # Behind a proxy, the request header holding the visitor's address (e.g. HTTP_X_FORWARDED_FOR,
 # of which the last entry, added by your proxy, is used); empty means REMOTE_ADDR.
 DEMO_CLIENT_IP_HEADER = os.environ.get("DEMO_CLIENT_IP_HEADER", "")

@@ -139,16 +139,21 @@ async function callApi(url, init = {}) {
   return body;
 }
 
+/** Runs have random public ids: letters, digits, "-" and "_". */
+function isRunId(value) {
+  return typeof value === "string" && /^[\w-]{1,64}$/.test(value);
+}
+
 /** A new run's POST answer, or null when it lacks what following the run needs. */
 function checkCreated(body) {
-  if (!Number.isInteger(body.id) || !RUN_STATUSES.has(body.status)) return null;
+  if (!isRunId(body.id) || !RUN_STATUSES.has(body.status)) return null;
   if (typeof body.url !== "string" || !body.url) return null;
   return { id: body.id, status: body.status, url: body.url };
 }
 
 /** A run's state from `GET url`, or null when it is not one. */
 function checkRun(body) {
-  if (!Number.isInteger(body.id) || !RUN_STATUSES.has(body.status)) return null;
+  if (!isRunId(body.id) || !RUN_STATUSES.has(body.status)) return null;
   const progress = Number.isFinite(body.progress) ? Math.min(1, Math.max(0, body.progress)) : 0;
   return {
     id: body.id,
@@ -157,6 +162,7 @@ function checkRun(body) {
     progress,
     figure: isFigure(body.figure) ? body.figure : null,
     error: typeof body.error === "string" ? body.error : "",
+    notice: typeof body.notice === "string" ? body.notice : "",
     seconds: Number.isFinite(body.seconds) ? body.seconds : null,
     permalink: typeof body.permalink === "string" ? body.permalink : "",
     url: typeof body.url === "string" ? body.url : "",
@@ -550,7 +556,7 @@ class DemoWidget extends HTMLElement {
           );
           return;
         }
-        this.#say("Waiting for a worker…", true);
+        this.#say(run.notice || "Waiting for a worker…", true);
       } else {
         queuedSince = null;
         this.#say(`Computing… ${Math.round(100 * run.progress)}%`, true);

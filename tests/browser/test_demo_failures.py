@@ -21,7 +21,7 @@ from tests.factories import make_site, make_talk
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 QUADRATIC = get_demo("quadratic-stability")
-RUN_URL = re.compile(r"/api/runs/\d+$")
+RUN_URL = re.compile(r"/api/runs/[\w-]+$")
 RUNS_URL = re.compile(r"/api/(talks/\d+/)?demos/[\w-]+/runs(\?.*)?$")
 QUIET_MS = 600  # long enough for a dozen polls at the short timings below
 
@@ -212,11 +212,11 @@ def test_the_presenters_run_is_recorded_and_listed(page, live_server, talk):
     expect(recorded).not_to_have_text(["No runs yet."])
     run = DemoRun.objects.get(recorded_at_talk=True)  # the POST passed the CSRF check
     assert run.talk_id == talk.pk and run.params["steps"] == 77
-    expect(recorded).to_have_text([f"{QUADRATIC.title}, run {run.pk}"])
+    expect(recorded).to_have_text([f"{QUADRATIC.title}, run {run.public_id}"])
     expect(recorded.locator("a")).to_have_attribute("href", run.get_absolute_url())
     expect(page.locator(".demo-permalink a")).to_have_attribute("href", run.get_absolute_url())
     expect(page.locator(".demo-permalink")).to_have_text(
-        f"This chart: run {run.pk} · computed in 0.25 s"
+        f"This chart: run {run.public_id} · computed in 0.25 s"
     )
     # Wagtail's userbar (shown to editors) logs its accessibility checks as errors: not ours.
     assert [error for error in page.console_errors if not error.startswith("axe.run")] == []

@@ -30,4 +30,5 @@ def run_worker() -> None:
 def generous_limits(settings):
     settings.DEMO_RATE_LIMIT = 10_000
     settings.DEMO_QUEUE_LIMIT = 10_000
+    settings.DEMO_CLIENT_RUN_LIMIT = 10_000
     return settings

@@ -41,7 +41,7 @@ def test_demos_are_listed_with_their_schema_and_defaults(client):
 
 def test_openapi_spec_and_docs_are_served(client):
     spec = client.get("/api/openapi.json").json()
-    assert {"/api/demos", "/api/demos/{slug}/runs", "/api/runs/{run_id}"} <= set(spec["paths"])
+    assert {"/api/demos", "/api/demos/{slug}/runs", "/api/runs/{public_id}"} <= set(spec["paths"])
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
 
@@ -132,7 +132,7 @@ def test_only_the_talks_editors_record_runs_at_it(series, generous_limits):
     # The public route never records at a talk, whatever the query says.
     public = post(Client(), f"{RUNS}?talk={talk.pk}&live=true", {"steps": 39})
     assert public.status_code == 202
-    assert not DemoRun.objects.get(pk=public.json()["id"]).recorded_at_talk
+    assert not DemoRun.objects.get(public_id=public.json()["id"]).recorded_at_talk
     url = f"/api/talks/{talk.pk}/demos/quadratic-stability/runs"
     assert post(Client(), url, {}).status_code == 401
     visitor = Client()
@@ -149,7 +149,7 @@ def test_only_the_talks_editors_record_runs_at_it(series, generous_limits):
     token = browser.cookies["csrftoken"].value
     recorded = post(browser, url, {}, HTTP_X_CSRFTOKEN=token)
     assert recorded.status_code == 202
-    run = DemoRun.objects.get(pk=recorded.json()["id"])
+    run = DemoRun.objects.get(public_id=recorded.json()["id"])
     assert run.recorded_at_talk and run.talk_id == talk.pk
 
 
@@ -175,7 +175,7 @@ param_names = st.sampled_from(
     | st.binary(max_size=40),
 )
 def test_no_request_body_produces_a_server_error(client, settings, slug, body):
-    settings.DEMO_RATE_LIMIT = settings.DEMO_QUEUE_LIMIT = 10_000
+    settings.DEMO_RATE_LIMIT = settings.DEMO_QUEUE_LIMIT = settings.DEMO_CLIENT_RUN_LIMIT = 10_000
     data = body if isinstance(body, bytes) else json.dumps(body)
     response = client.post(f"/api/demos/{slug}/runs", data=data, content_type="application/json")
     assert response.status_code in {200, 202, 400, 404, 413, 422}

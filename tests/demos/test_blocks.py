@@ -63,11 +63,11 @@ def test_publishing_queues_the_default_runs_and_the_page_shows_the_chart(client,
     assert run.talk_id == talk.pk and run.status == DemoRun.Status.QUEUED
     assert run.key == run_key(QUADRATIC, QUADRATIC.params(step_size=0.15))
     page = client.get(talk.url).content.decode()
-    assert "being computed" in page and f'data-run="{run.pk}"' in page
+    assert "being computed" in page and f'data-run="{run.public_id}"' in page
     run_worker()
     page = client.get(talk.url).content.decode()
     assert "Watch the zig-zag" in page and "/static/vendor/plotly.min.js" in page
-    assert 'data-status="done"' in page and f'href="/runs/{run.pk}/"' in page
+    assert 'data-status="done"' in page and f'href="/runs/{run.public_id}/"' in page
     figure = page.split('data-json="figure"><script type="application/json">')[1]
     assert json.loads(figure.split("</script>")[0])["data"]
     # Publishing again finds the run already there.
@@ -89,8 +89,7 @@ def test_the_presenter_view_is_for_editors_only(client, series):
     talk.body = [("demo_quadratic_stability", block_value(demo_block(QUADRATIC)))]
     talk.save_revision().publish()
     assert client.get(talk.url + "present/").status_code == 302  # to the login page
-    User.objects.create_user("visitor", "v@example.org", "pw")
-    client.login(username="visitor", password="pw")
+    client.force_login(User.objects.create_user("visitor", "v@example.org", "pw"))
     assert client.get(talk.url + "present/").status_code == 403
     editor = User.objects.create_user("ed", "ed@example.org", "pw")
     editor.groups.add(Group.objects.get(name="Moderators"))
@@ -109,8 +108,8 @@ def test_runs_recorded_at_the_talk_are_listed_on_its_page(client, series):
     run, _ = request_run(QUADRATIC, QUADRATIC.params(), talk=talk, recorded_at_talk=True)
     run_worker()
     page = client.get(talk.url).content.decode()
-    assert "Demos run at the talk" in page and f"/runs/{run.pk}/" in page
-    permalink = client.get(f"/runs/{run.pk}/").content.decode()
+    assert "Demos run at the talk" in page and f"/runs/{run.public_id}/" in page
+    permalink = client.get(f"/runs/{run.public_id}/").content.decode()
     assert "Recorded at the talk" in permalink and 'data-json="replay"' in permalink
 
 

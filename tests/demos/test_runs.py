@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 from demos import tasks
 from demos.models import DemoRun, run_key
 from demos.registry import get_demo
-from demos.runs import QueueFull, RateLimited, recover_stale_runs, request_run
+from demos.runs import QueueFull, RateLimited, recover_lost_runs, request_run
 from tests.demos.conftest import run_worker
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def stale_running_run(attempts: int) -> DemoRun:
 
 def test_a_run_whose_worker_died_is_retried(generous_limits):
     run = stale_running_run(attempts=1)
-    assert recover_stale_runs() == 1
+    assert recover_lost_runs() == 1
     run.refresh_from_db()
     assert run.status == DemoRun.Status.QUEUED
     run_worker()  # the retry's new task
@@ -115,7 +115,7 @@ def test_a_run_whose_worker_died_is_retried(generous_limits):
 
 def test_a_run_that_used_its_attempts_is_marked_failed(generous_limits, settings):
     run = stale_running_run(attempts=settings.DEMO_RUN_ATTEMPTS)
-    assert recover_stale_runs() == 1
+    assert recover_lost_runs() == 1
     run.refresh_from_db()
     assert run.status == DemoRun.Status.FAILED and run.failure == DemoRun.Failure.WORKER_LOST
     assert "stopped" in run.error
@@ -127,13 +127,13 @@ def test_a_run_that_used_its_attempts_is_marked_failed(generous_limits, settings
 def test_a_live_run_is_not_recovered(generous_limits):
     run = stale_running_run(attempts=1)
     DemoRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
-    assert recover_stale_runs() == 0
+    assert recover_lost_runs() == 0
 
 
 def test_a_worker_presumed_dead_cannot_overwrite_the_retry(generous_limits):
     run = stale_running_run(attempts=1)
     reporter = tasks.RunReporter(run)  # the first worker, still holding attempt 1
-    recover_stale_runs()
+    recover_lost_runs()
     with pytest.raises(tasks.Superseded):
         reporter(0.5, None)  # its next progress report finds the run handed on
     reporter.finish(status=DemoRun.Status.DONE)  # and its result is dropped

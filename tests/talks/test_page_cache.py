@@ -1,10 +1,15 @@
 """Talk pages rendered once per version for visitors, and never stale where it matters."""
 
 import time
+from io import BytesIO
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
+from django.core.files.images import ImageFile
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
+from wagtail.models import Site
 
 from demos.blocks import demo_block
 from demos.models import DemoRun
@@ -13,11 +18,19 @@ from demos.runs import request_run
 from talks.models import TalkPage
 from talks.page_cache import RENDERED_PAGE_SECONDS, rendered_page_key
 from tests.demos.conftest import run_worker
-from tests.factories import make_talk
+from tests.factories import make_speaker, make_talk
 
 pytestmark = pytest.mark.django_db
 
 QUADRATIC = get_demo("quadratic-stability")
+
+
+def make_image():
+    png = BytesIO()
+    PILImage.new("RGB", (8, 8), "teal").save(png, "PNG")
+    return get_image_model().objects.create(
+        title="Portrait", file=ImageFile(png, name="portrait.png")
+    )
 
 
 def talk_with_demo(series):
@@ -52,7 +65,7 @@ def test_a_run_recorded_at_the_talk_is_listed_at_once(client, series):
     assert "Demos run at the talk" not in client.get(talk.url).content.decode()
     run, _ = request_run(QUADRATIC, QUADRATIC.params(steps=41), talk=talk, recorded_at_talk=True)
     run_worker()
-    assert f"/runs/{run.pk}/" in client.get(talk.url).content.decode()
+    assert f"/runs/{run.public_id}/" in client.get(talk.url).content.decode()
 
 
 def test_signed_in_editors_never_get_the_visitors_copy(client, series):
@@ -100,12 +113,44 @@ def test_each_publication_has_its_own_cache_key_and_copy(client, rf, series):
     assert "Cached, second version" in cache.get(rendered_page_key(second, request))
 
 
-def test_each_host_gets_its_own_copy(client, series):
-    # The page's absolute links (JSON-LD, Open Graph) are built from the address it was asked by.
+def rendered(response) -> bool:
+    return "talks/talk_page.html" in [template.name for template in response.templates]
+
+
+def test_any_port_or_alias_of_an_allowed_host_shares_the_sites_copy(client, series):
+    # Keyed by the Host header, each new port forced a fresh render: a way around the cache.
     talk = talk_with_demo(series)
-    assert client.get(talk.url).templates
-    assert client.get(talk.url, HTTP_HOST="localhost").templates
-    assert not client.get(talk.url, HTTP_HOST="localhost").templates
+    assert rendered(client.get(talk.url))
+    for host in ["127.0.0.1:1", "127.0.0.1:2", "testserver:8080", "localhost"]:
+        response = client.get(talk.url, HTTP_HOST=host)
+        assert response.status_code == 200 and not rendered(response), host
+
+
+def test_a_host_django_does_not_allow_is_refused_without_rendering(client, series):
+    talk = talk_with_demo(series)
+    response = client.get(talk.url, HTTP_HOST="attacker.example:1")
+    assert response.status_code == 400 and not rendered(response)
+
+
+def test_each_site_gets_its_own_copy(client, series):
+    # The page's absolute links (canonical, JSON-LD, Open Graph) name the site that serves it.
+    talk = talk_with_demo(series)
+    Site.objects.create(hostname="localhost", port=80, root_page=talk.get_site().root_page)
+    assert rendered(client.get(talk.url))
+    on_localhost = client.get(talk.url, HTTP_HOST="localhost")
+    assert rendered(on_localhost)
+    assert f'"url": "http://localhost{talk.url}"' in on_localhost.content.decode()  # JSON-LD
+    assert not rendered(client.get(talk.url, HTTP_HOST="localhost:8000"))
+
+
+def test_the_shared_copy_names_no_address_a_visitor_made_up(client, series):
+    # The first request's Host header must not reach the page that everyone is then served.
+    speaker = make_speaker(photo=make_image())
+    talk = make_talk(series, speakers=[speaker])
+    client.get(talk.url, HTTP_HOST="127.0.0.1:6666")
+    html = client.get(talk.url).content.decode()
+    assert '<meta property="og:image" content="http://testserver/' in html
+    assert "6666" not in html
 
 
 def test_an_edited_speaker_shows_within_the_cache_lifetime(client, series, monkeypatch):

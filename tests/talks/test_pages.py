@@ -289,4 +289,4 @@ def test_the_presenter_lists_recorded_runs_without_their_big_columns(client, ser
     assert listed.pk == run.pk
     # A recorded run's replay is megabytes of JSON: the list must not load it.
     assert {"result", "replay", "figure"} <= listed.get_deferred_fields()
-    assert f"{quadratic.title}, run {run.pk}" in response.content.decode()
+    assert f"{quadratic.title}, run {run.public_id}" in response.content.decode()
