@@ -41,3 +41,8 @@ def test_talk_run_and_listing_pages_have_no_violations(browser, live_server, wid
     run = talk.demo_runs.first()
     for path in ("/", "/talks/", talk.url, run.get_absolute_url()):
         assert violations(browser, live_server.url + path, *WIDTHS[width]) == [], path
+    # The page a damaged run gets instead of a 500.
+    damaged = talk.demo_runs.exclude(pk=run.pk).first()
+    type(damaged).objects.filter(pk=damaged.pk).update(demo_slug="removed-demo")
+    path = damaged.get_absolute_url()
+    assert violations(browser, live_server.url + path, *WIDTHS[width]) == [], path
