@@ -117,10 +117,13 @@ def run_demo(run_id: int) -> str:
 
 
 def _limit_threads() -> None:
-    # Torch's default of one thread per core makes two busy processes on a small host thrash.
+    # Torch's (and numpy's BLAS) default of one thread per core makes two busy processes on a
+    # small host thrash, and the cost model's predictions assume this many threads.
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(settings.DEMO_TORCH_THREADS)
+    threadpool_limits(settings.DEMO_TORCH_THREADS)
 
 
 class RunReporter:

@@ -1,9 +1,11 @@
-"""The contract every demo follows: strict bounded parameters, a cost budget, progress reports,
+"""The contract every demo follows: strict bounded parameters, a time budget, progress reports,
 and a description the web tier can read without importing the computation."""
 
 import ast
 import hashlib
-from collections.abc import Callable
+import math
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import import_module
@@ -11,10 +13,19 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 SEED_MAX = 2**31 - 1
+# Seconds a run may take when the caller names no budget: a visitor's wait for a figure.
+DEFAULT_SECONDS_BUDGET = 30.0
 
 
 class DemoResult(BaseModel):
@@ -29,34 +40,60 @@ ProgressCallback = Callable[[float, DemoResult | None], None]
 class DemoParams(BaseModel):
     """Parameters a visitor may send: unknown keys, strings for numbers, NaN and inf are refused.
 
-    A subclass sets ``cost_budget`` and ``cost_field`` and implements ``cost()`` (an estimate of
-    the work, e.g. steps x parameters x examples); a parameter set over the budget is refused
-    with an error on ``cost_field``, the knob a visitor most likely turned up.
+    A subclass sets ``cost_field`` and implements ``cost_terms()``: how many of each unit of work
+    a run does (runs, steps, Hessian-vector products, examples x parameters per step...), keyed
+    by the name of the constant in the subclass's module that holds the seconds one unit takes,
+    fitted by bench/cost_model.py. ``cost()`` is then the run's predicted seconds. A parameter
+    set predicted over the caller's budget is refused with an error on ``cost_field``, the knob
+    a visitor most likely turned up; the budget comes with validation, as
+    ``model_validate(data, context={"seconds_budget": seconds})`` (see ``seconds_budget``).
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
 
-    cost_budget: ClassVar[float]
     cost_field: ClassVar[str]
 
-    def cost(self) -> float:
+    def cost_terms(self) -> dict[str, float]:
         raise NotImplementedError
 
+    def cost(self) -> float:
+        """Predicted seconds on the reference machine (one thread): sum of count x seconds."""
+        seconds = vars(sys.modules[type(self).__module__])
+        return sum(seconds[name] * count for name, count in self.cost_terms().items())
+
     @model_validator(mode="after")
-    def _within_budget(self) -> "DemoParams":
-        cost = self.cost()
-        if cost > self.cost_budget:
+    def _within_budget(self, info: ValidationInfo) -> "DemoParams":
+        budget = seconds_budget(info.context)
+        if budget is None:
+            return self
+        seconds = self.cost()
+        if seconds > budget:
             raise field_error(
                 self,
                 self.cost_field,
                 "cost_budget",
-                "this run would cost {cost} units of work, over the budget of {budget};"
+                "this run would take about {seconds} s, over the budget of {budget} s;"
                 " lower this value (or another size parameter)",
                 # pydantic fills in plain {names} only, so the numbers come formatted.
-                cost=f"{cost:.3g}",
-                budget=f"{self.cost_budget:.3g}",
+                seconds=f"{float(f'{seconds:.2g}'):g}",
+                budget=f"{budget:g}",
             )
         return self
+
+
+def seconds_budget(context: Mapping[str, Any] | None) -> float | None:
+    """The seconds a run may take, from the validation context: DEFAULT_SECONDS_BUDGET when the
+    caller names none, None (no limit) for ``{"seconds_budget": None}`` or ``math.inf``."""
+    if context is None or "seconds_budget" not in context:
+        return DEFAULT_SECONDS_BUDGET
+    budget = context["seconds_budget"]
+    return None if budget is None or budget == math.inf else float(budget)
+
+
+def partial_results(updates: int) -> int:
+    """At most how many partial results a ProgressReporter (every 1%) builds when a run reports
+    progress ``updates`` times: each takes time, so a cost model counts them."""
+    return min(updates, 100) + 1
 
 
 def seed_field(description: str = "Random seed: the same seed gives the same numbers") -> Any:

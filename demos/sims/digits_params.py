@@ -76,3 +76,13 @@ class DigitsNetwork:
     @property
     def parameter_count(self) -> int:
         return sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(self.layer_widths))
+
+    @property
+    def layer_count(self) -> int:
+        """Linear layers: each adds a few operations, a fixed cost, to every pass."""
+        return self.hidden_layers + 1
+
+    @property
+    def example_parameters(self) -> int:
+        """Examples x parameters: the multiply-adds of one pass over the training set."""
+        return self.examples * self.parameter_count

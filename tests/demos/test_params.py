@@ -1,4 +1,4 @@
-"""Every demo's parameters: bounded, described, strict, and within a cost budget."""
+"""Every demo's parameters: bounded, described, strict, and within a time budget."""
 
 import math
 
@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from demos.registry import DEMOS
+from demos.sims.base import DEFAULT_SECONDS_BUDGET
 
 ALL_PARAMS = [demo.params for demo in DEMOS.values()]
 NOT_A_NUMBER = [None, "text", "0.1", True, [], {}, math.nan, math.inf, -math.inf]
@@ -133,20 +134,31 @@ def sizes_within_bounds(draw, params):
     return values
 
 
-@pytest.mark.parametrize("slug", ["edge-of-stability", "implicit-bias"])
-def test_the_largest_sizes_are_over_budget_and_the_error_names_the_field(slug):
-    params = DEMOS[slug].params
-    largest = {
+def largest_sizes(params) -> dict[str, int]:
+    return {
         name: spec["maximum"]
         for name, spec in schema_fields(params).items()
         if spec.get("type") == "integer" and name != "seed"
     }
+
+
+@pytest.mark.parametrize(
+    "slug", ["edge-of-stability", "homogeneous-margin", "adversarial-vulnerability", "gd-vs-sgd"]
+)
+def test_the_largest_sizes_are_over_budget_and_the_error_names_the_field(slug):
+    params = DEMOS[slug].params
     with pytest.raises(ValidationError) as caught:
-        params.model_validate(largest)
+        params.model_validate(largest_sizes(params))
     (detail,) = caught.value.errors()
     assert detail["loc"] == (params.cost_field,)
     assert detail["type"] == "cost_budget"
-    assert "budget" in detail["msg"]
+    assert f"budget of {DEFAULT_SECONDS_BUDGET:g} s" in detail["msg"]
+
+
+@pytest.mark.parametrize("slug", ["quadratic-stability", "implicit-bias"])
+def test_where_the_bounds_alone_keep_a_run_within_budget_the_largest_sizes_are_accepted(slug):
+    params = DEMOS[slug].params
+    assert params.model_validate(largest_sizes(params)).cost() <= DEFAULT_SECONDS_BUDGET
 
 
 @settings(max_examples=100, deadline=None)
@@ -160,4 +172,4 @@ def test_every_accepted_parameter_set_is_within_budget(data, params):
         # more examples than the chosen classes have, a batch bigger than the training set.
         assert error_fields(error) <= {params.cost_field, "examples", "batch_sizes"}
     else:
-        assert accepted.cost() <= params.cost_budget
+        assert accepted.cost() <= DEFAULT_SECONDS_BUDGET

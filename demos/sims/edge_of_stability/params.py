@@ -13,6 +13,24 @@ from demos.sims.digits_params import (
     TrainingExamples,
 )
 
+# Seconds per unit of work on the reference machine (this one, one thread), fitted by
+# bench/cost_model.py --fit; a 0 means the other terms already account for that work.
+SECONDS_PER_RUN = 0  # loading the digits
+SECONDS_PER_TRAJECTORY = 0.0196
+SECONDS_PER_STEP = 0.000183
+SECONDS_PER_STEP_LAYER = 5.61e-05
+SECONDS_PER_STEP_EXAMPLE_PARAMETER = 3.3e-10
+SECONDS_PER_ESTIMATE = 0  # a sharpness estimate: the gradient's graph, Lanczos, accuracy
+SECONDS_PER_ESTIMATE_EXAMPLE_PARAMETER = 8.26e-10
+SECONDS_PER_HVP = 0.000332
+SECONDS_PER_HVP_LAYER = 9.21e-05
+SECONDS_PER_HVP_PARAMETER = 0  # Lanczos's reorthogonalization
+SECONDS_PER_HVP_EXAMPLE_PARAMETER = 2.5e-10
+# Hessian-vector products per estimate, which depend on the trajectory: a high percentile of
+# those bench/cost_model.py --fit measured, so that a run that needs many is still predicted.
+HVPS_FIRST_ESTIMATE = 16  # from the seed's random vector
+HVPS_PER_ESTIMATE = 19  # warm started from the last eigenvector
+
 
 class Params(DigitsNetwork, DemoParams):
     step_sizes: list[StepSize] = Field(
@@ -47,7 +65,6 @@ class Params(DigitsNetwork, DemoParams):
     )
     seed: int = seed_field()
 
-    cost_budget = 5e10
     cost_field = "steps"
 
     @model_validator(mode="after")
@@ -55,8 +72,29 @@ class Params(DigitsNetwork, DemoParams):
         self.check_examples()
         return self
 
-    def cost(self) -> float:
-        # A sharpness estimate takes a handful of HVPs, each about two gradients.
-        per_step = 1 + 12 / self.sharpness_every
+    @property
+    def estimates_per_step_size(self) -> int:
+        """Sharpness estimates along one trajectory: every sharpness_every steps and the last."""
+        return self.steps // self.sharpness_every + 1 + (self.steps % self.sharpness_every > 0)
+
+    def cost_terms(self, hvps: float | None = None) -> dict[str, float]:
+        """``hvps``: the Hessian-vector products a run took, where measured (by the bench's
+        fit); otherwise they are predicted."""
         runs = len(self.step_sizes)
-        return runs * self.steps * per_step * self.parameter_count * self.examples
+        steps = runs * (self.steps + 1)
+        estimates = runs * self.estimates_per_step_size
+        if hvps is None:
+            hvps = runs * HVPS_FIRST_ESTIMATE + (estimates - runs) * HVPS_PER_ESTIMATE
+        return {
+            "SECONDS_PER_RUN": 1,
+            "SECONDS_PER_TRAJECTORY": runs,
+            "SECONDS_PER_STEP": steps,
+            "SECONDS_PER_STEP_LAYER": steps * self.layer_count,
+            "SECONDS_PER_STEP_EXAMPLE_PARAMETER": steps * self.example_parameters,
+            "SECONDS_PER_ESTIMATE": estimates,
+            "SECONDS_PER_ESTIMATE_EXAMPLE_PARAMETER": estimates * self.example_parameters,
+            "SECONDS_PER_HVP": hvps,
+            "SECONDS_PER_HVP_LAYER": hvps * self.layer_count,
+            "SECONDS_PER_HVP_PARAMETER": hvps * self.parameter_count,
+            "SECONDS_PER_HVP_EXAMPLE_PARAMETER": hvps * self.example_parameters,
+        }

@@ -16,6 +16,23 @@ from demos.sims.digits_params import (
     TrainingExamples,
 )
 
+# Seconds per unit of work on the reference machine (this one, one thread), fitted by
+# bench/cost_model.py --fit; a 0 means the other terms already account for that work.
+SECONDS_PER_RUN = 0.0201  # loading the digits
+SECONDS_PER_TRAINING = 0.00216  # per step size and batch size
+SECONDS_PER_TRAINING_PARAMETER = 1.74e-06  # accuracy on the held-out digits
+SECONDS_PER_TRAINING_EXAMPLE_PARAMETER = 0  # loss and accuracy on the training set
+SECONDS_PER_EPOCH = 0  # shuffling
+SECONDS_PER_STEP = 0.00019
+SECONDS_PER_STEP_LAYER = 5.22e-05
+SECONDS_PER_EPOCH_EXAMPLE_PARAMETER = 2.15e-10  # an epoch's arithmetic, whatever the batch size
+SECONDS_PER_HVP = 0.000122  # the final sharpness's Hessian-vector products
+SECONDS_PER_HVP_LAYER = 0
+SECONDS_PER_HVP_EXAMPLE_PARAMETER = 4.02e-10
+# Hessian-vector products per final sharpness (from a random start, so it varies): a high
+# percentile of those bench/cost_model.py --fit measured.
+HVPS_PER_SHARPNESS = 19
+
 BatchSize = Annotated[int, Field(ge=1, le=10 * EXAMPLES_PER_CLASS)]
 
 
@@ -51,7 +68,6 @@ class Params(DigitsNetwork, DemoParams):
     )
     seed: int = seed_field()
 
-    cost_budget = 1e11
     cost_field = "epochs"
 
     @model_validator(mode="after")
@@ -67,8 +83,25 @@ class Params(DigitsNetwork, DemoParams):
             )
         return self
 
-    def cost(self) -> float:
-        # Each epoch touches every example once per batch size and step size; small batches
-        # pay a fixed cost per step too, counted as a batch of 32.
-        per_epoch = sum(self.examples + 32 * (self.examples / b) for b in self.batch_sizes)
-        return len(self.step_sizes) * self.epochs * per_epoch * self.parameter_count
+    def cost_terms(self, hvps: float | None = None) -> dict[str, float]:
+        """``hvps``: the Hessian-vector products a run took, where measured (by the bench's
+        fit); otherwise they are predicted."""
+        trainings = len(self.step_sizes) * len(self.batch_sizes)
+        epochs = trainings * self.epochs
+        steps_per_epoch = sum(-(-self.examples // batch) for batch in self.batch_sizes)
+        steps = len(self.step_sizes) * self.epochs * steps_per_epoch
+        if hvps is None:
+            hvps = trainings * HVPS_PER_SHARPNESS
+        return {
+            "SECONDS_PER_RUN": 1,
+            "SECONDS_PER_TRAINING": trainings,
+            "SECONDS_PER_TRAINING_PARAMETER": trainings * self.parameter_count,
+            "SECONDS_PER_TRAINING_EXAMPLE_PARAMETER": trainings * self.example_parameters,
+            "SECONDS_PER_EPOCH": epochs,
+            "SECONDS_PER_STEP": steps,
+            "SECONDS_PER_STEP_LAYER": steps * self.layer_count,
+            "SECONDS_PER_EPOCH_EXAMPLE_PARAMETER": epochs * self.example_parameters,
+            "SECONDS_PER_HVP": hvps,
+            "SECONDS_PER_HVP_LAYER": hvps * self.layer_count,
+            "SECONDS_PER_HVP_EXAMPLE_PARAMETER": hvps * self.example_parameters,
+        }

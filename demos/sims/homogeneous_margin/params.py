@@ -2,7 +2,19 @@
 
 from pydantic import Field, model_validator
 
-from demos.sims.base import DemoParams, field_error, seed_field
+from demos.sims.base import DemoParams, field_error, partial_results, seed_field
+
+# Seconds per unit of work on the reference machine (this one, one thread), fitted by
+# bench/cost_model.py --fit; a 0 means the other terms already account for that work.
+SECONDS_PER_RUN = 0.000883
+SECONDS_PER_STEP = 2.38e-05
+SECONDS_PER_STEP_EXAMPLE = 2.33e-08
+SECONDS_PER_STEP_EXAMPLE_UNIT = 2.41e-09
+SECONDS_PER_PARTIAL_EXAMPLE = 2.97e-07  # a partial result holds the points
+SECONDS_PER_PARTIAL_UNIT = 1.34e-06  # and the weights at up to 20 steps
+# Points are drawn uniformly and those in a gap dropped, so a sector must keep this much room
+# between its two gaps: narrower, and drawing the points would take unbounded time.
+MIN_ROOM = 1.0  # degrees
 
 
 class Params(DemoParams):
@@ -57,23 +69,30 @@ class Params(DemoParams):
     )
     seed: int = seed_field()
 
-    cost_budget = 2e9
     cost_field = "steps"
 
-    def cost(self) -> float:
-        return self.steps * self.examples * self.width
+    def cost_terms(self) -> dict[str, float]:
+        partials = partial_results(self.steps)
+        return {
+            "SECONDS_PER_RUN": 1,
+            "SECONDS_PER_STEP": self.steps,
+            "SECONDS_PER_STEP_EXAMPLE": self.steps * self.examples,
+            "SECONDS_PER_STEP_EXAMPLE_UNIT": self.steps * self.examples * self.width,
+            "SECONDS_PER_PARTIAL_EXAMPLE": partials * self.examples,
+            "SECONDS_PER_PARTIAL_UNIT": partials * self.width,
+        }
 
     @model_validator(mode="after")
     def _room_between_gaps(self) -> "Params":
         sector = 360 / self.sectors
-        if 2 * self.gap >= sector:
+        if sector - 2 * self.gap < MIN_ROOM:
             raise field_error(
                 self,
                 "gap",
                 "gap_too_wide",
-                "with {sectors} sectors of {sector}° the gap must be under {half}°",
+                "with {sectors} sectors of {sector}° the gap must be at most {most}°",
                 sectors=self.sectors,
                 sector=f"{sector:g}",
-                half=f"{sector / 2:g}",
+                most=f"{(sector - MIN_ROOM) / 2:g}",
             )
         return self

@@ -2,7 +2,16 @@
 
 from pydantic import Field
 
-from demos.sims.base import DemoParams, seed_field
+from demos.sims.base import DemoParams, partial_results, seed_field
+
+# Seconds per unit of work on the reference machine (this one, one thread), fitted by
+# bench/cost_model.py --fit; a 0 means the other terms already account for that work.
+SECONDS_PER_RUN = 0
+SECONDS_PER_EXAMPLE = 0  # drawing the points, finding the max-margin direction
+SECONDS_PER_STEP = 6.03e-06
+SECONDS_PER_STEP_EXAMPLE = 8.32e-09
+SECONDS_PER_PARTIAL = 0.000265  # a partial result: loss and angle at the checkpoints so far
+SECONDS_PER_PARTIAL_EXAMPLE = 7.45e-07
 
 
 class Params(DemoParams):
@@ -50,8 +59,15 @@ class Params(DemoParams):
     )
     seed: int = seed_field()
 
-    cost_budget = 2e7
     cost_field = "steps"
 
-    def cost(self) -> float:
-        return self.steps * self.examples
+    def cost_terms(self) -> dict[str, float]:
+        partials = partial_results(self.steps)
+        return {
+            "SECONDS_PER_RUN": 1,
+            "SECONDS_PER_EXAMPLE": self.examples,
+            "SECONDS_PER_STEP": self.steps,
+            "SECONDS_PER_STEP_EXAMPLE": self.steps * self.examples,
+            "SECONDS_PER_PARTIAL": partials,
+            "SECONDS_PER_PARTIAL_EXAMPLE": partials * self.examples,
+        }
