@@ -24,6 +24,7 @@ from demos.models import DemoRun
 from demos.registry import get_demo
 from demos.runs import request_run
 from tests.conftest import require
+from tests.demos.test_cost_model import HEAVY as HEAVY_BODIES
 from tests.factories import make_talk
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
@@ -198,24 +199,7 @@ def concurrent_answers(count: int, same_address: bool) -> list[int]:
 
 
 def test_the_reviews_heavy_bodies_are_refused_with_the_field_to_lower(client):
-    heavy = {
-        "gd-vs-sgd": {
-            "batch_sizes": [1, 1, 1, 1, 1, 1],
-            "step_sizes": [0.2, 0.1, 0.05],
-            "epochs": 5000,
-            "hidden_width": 4,
-            "hidden_layers": 1,
-            "classes": 2,
-            "examples": 20,
-        },
-        "edge-of-stability": {
-            "sharpness_every": 1,
-            "steps": 10_000,
-            "step_sizes": [0.05, 0.1, 0.15, 0.2],
-            "hidden_width": 4,
-        },
-    }
-    for slug, body in heavy.items():
+    for slug, body in HEAVY_BODIES.items():
         response = post(client, f"/api/demos/{slug}/runs", body)
         assert response.status_code == 422
         (error,) = response.json()["detail"]
