@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from demos.models import FINISHED_CACHE_SECONDS, MAX_ID, PRESENTER_PRIORITY, DemoRun
 from demos.registry import DEMOS, get_demo
-from demos.runs import RunRefused, queue_notice, recover_if_stale, request_run
+from demos.runs import RunRefused, queue_notice, recover_if_stale, request_run, visible_run
 from demos.sims.base import Demo, DemoParams
 from seminar_site.client_address import client_ip_address
 
@@ -231,9 +231,7 @@ def accept_only_our_json(request: HttpRequest) -> None:
 
 
 def read_params(request: HttpRequest, demo: Demo, seconds_budget: float) -> DemoParams:
-    accept_only_our_json(request)
-    if len(request.body) > MAX_BODY_BYTES:
-        raise HttpError(413, f"The parameters must fit in {MAX_BODY_BYTES} bytes.")
+    accept_only_our_json(request)  # its size checked before the body is read
     try:
         return demo.params.model_validate_json(
             request.body or b"{}", context={"seconds_budget": seconds_budget}
@@ -302,16 +300,6 @@ def create_presenter_run(request, talk_id: int, slug: str):
         demo, params, talk=talk, recorded_at_talk=True, limited=False, priority=PRESENTER_PRIORITY
     )
     return created(run, is_new)
-
-
-def visible_run(request: HttpRequest, public_id: str, queryset=None) -> DemoRun | None:
-    """The run with this public id, unless it was recorded at a talk this request may not see
-    (then, as for a missing run, None)."""
-    queryset = DemoRun.objects.all() if queryset is None else queryset
-    run = queryset.select_related("talk").with_public_id(public_id)
-    if run and run.recorded_at_talk and run.talk and not run.talk.is_visible_to(request):
-        return None
-    return run
 
 
 @router.get(

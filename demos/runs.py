@@ -7,6 +7,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -83,8 +84,8 @@ def request_run(
     # The limits are checked and the row and its task written in one transaction, one request
     # at a time, so concurrent requests cannot all pass the same check.
     with transaction.atomic():
-        _lock_limits()
         if limited:
+            _lock_limits()
             check_limits(client)
         run, created = DemoRun.objects.get_or_create(**scope, defaults=defaults)
         if created:
@@ -153,6 +154,16 @@ def _raise_priority(run: DemoRun, priority: int) -> None:
         DemoRun.objects.filter(pk=run.pk).update(priority=priority)
         DBTaskResult.objects.filter(id=run.task_id, status="READY").update(priority=priority)
     run.priority = priority
+
+
+def visible_run(request, public_id: str, queryset=None) -> DemoRun | None:
+    """The run with this public id, unless it was recorded at a talk this request may not see
+    (then, as for a missing run, None)."""
+    queryset = DemoRun.objects.all() if queryset is None else queryset
+    run = queryset.select_related("talk").with_public_id(public_id)
+    if run and run.recorded_at_talk and run.talk and not run.talk.is_visible_to(request):
+        return None
+    return run
 
 
 # --- recovery: runs whose worker or task is gone ----------------------------------------------
@@ -229,6 +240,7 @@ def worker_alive(now=None) -> bool:
     return WorkerBeat.objects.filter(beat_at__gte=cutoff).exists()
 
 
+NO_WORKER_ALERT_SECONDS = 3600
 NO_WORKER_NOTICE = (
     "No demo worker is running at the moment, so this run has not started; it will start as"
     " soon as one is. The site's maintainers have been alerted."
@@ -242,5 +254,7 @@ def queue_notice(run: DemoRun) -> str:
     waited = (timezone.now() - run.queued_at).total_seconds()
     if waited < settings.DEMO_WORKER_SILENT_AFTER or worker_alive():
         return ""
-    logger.error("Demo run %s has waited %.0f s and no worker is alive", run.pk, waited)
+    # Visitors poll every second or so: one alert per run is enough.
+    if cache.add(f"no-worker-alerted:{run.pk}", True, NO_WORKER_ALERT_SECONDS):
+        logger.error("Demo run %s has waited %.0f s and no worker is alive", run.pk, waited)
     return NO_WORKER_NOTICE

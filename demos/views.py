@@ -5,7 +5,7 @@ import logging
 from django.http import Http404
 from django.shortcuts import render
 
-from demos.api import visible_run
+from demos.runs import visible_run
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,6 @@
 """Helpers for tests of demo runs: the real worker, run in this process until the queue is empty."""
 
+import json
 from unittest import mock
 
 import pytest
@@ -32,3 +33,9 @@ def generous_limits(settings):
     settings.DEMO_QUEUE_LIMIT = 10_000
     settings.DEMO_CLIENT_RUN_LIMIT = 10_000
     return settings
+
+
+def post(client, url, body, content_type="application/json", **extra):
+    """POST ``body`` (a dict, or the raw bytes or text) as the API's clients do."""
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.post(url, data=data, content_type=content_type, **extra)

@@ -15,17 +15,12 @@ from hypothesis import strategies as st
 from demos.models import DemoRun
 from demos.registry import DEMOS
 from tests.conftest import require
-from tests.demos.conftest import run_worker
+from tests.demos.conftest import post, run_worker
 from tests.factories import make_talk
 
 pytestmark = pytest.mark.django_db
 
 RUNS = "/api/demos/quadratic-stability/runs"
-
-
-def post(client, url, body, **extra):
-    data = body if isinstance(body, bytes | str) else json.dumps(body)
-    return client.post(url, data=data, content_type="application/json", **extra)
 
 
 def test_demos_are_listed_with_their_schema_and_defaults(client):

@@ -5,7 +5,6 @@ with a worker in another process need PostgreSQL (CI provides it); the database-
 its own SQLite file, as `make run` does.
 """
 
-import json
 import os
 import signal
 import sqlite3
@@ -24,6 +23,7 @@ from demos.models import DemoRun
 from demos.registry import get_demo
 from demos.runs import request_run
 from tests.conftest import require
+from tests.demos.conftest import post
 from tests.demos.test_cost_model import HEAVY as HEAVY_BODIES
 from tests.factories import make_talk
 
@@ -71,10 +71,6 @@ def wait_for(condition, seconds: float, poll: float = 0.1) -> float:
 def status_of(run: DemoRun) -> str:
     run.refresh_from_db()
     return run.status
-
-
-def post(client, url, body, **extra):
-    return client.post(url, data=json.dumps(body), content_type="application/json", **extra)
 
 
 def require_postgresql():

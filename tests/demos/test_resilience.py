@@ -29,7 +29,7 @@ from demos.registry import get_demo
 from demos.runs import NO_WORKER_NOTICE, RateLimited, recover_lost_runs, request_run
 from demos.worker import mark_orphaned_tasks, prune
 from tests.conftest import require
-from tests.demos.conftest import run_worker
+from tests.demos.conftest import post, run_worker
 from tests.factories import make_talk
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +40,6 @@ RUNS = "/api/demos/quadratic-stability/runs"
 
 def quadratic(**values):
     return QUADRATIC.params.model_validate(values)
-
-
-def post(client, url, body, content_type="application/json", **extra):
-    data = body if isinstance(body, bytes | str) else json.dumps(body)
-    return client.post(url, data=data, content_type=content_type, **extra)
 
 
 # --- 1. one client cannot take the demos away from everyone ------------------------------------
@@ -200,13 +195,16 @@ def test_a_3_mb_body_is_a_json_413(client, settings, debug):
 # --- 9. lost workers and queued runs without one -----------------------------------------------
 
 
-def test_a_waiting_run_says_when_no_worker_is_alive(client, generous_limits, settings):
+def test_a_waiting_run_says_when_no_worker_is_alive(client, generous_limits, settings, caplog):
     run, _ = request_run(QUADRATIC, quadratic(steps=75))
     url = f"/api/runs/{run.public_id}"
     assert client.get(url).json()["notice"] == ""  # just queued: nothing to say yet
     long_ago = timezone.now() - timedelta(seconds=settings.DEMO_WORKER_SILENT_AFTER + 5)
     DemoRun.objects.filter(pk=run.pk).update(queued_at=long_ago)
     assert client.get(url).json()["notice"] == NO_WORKER_NOTICE
+    assert client.get(url).json()["notice"] == NO_WORKER_NOTICE  # polled again
+    alerts = [r for r in caplog.records if "no worker is alive" in r.getMessage()]
+    assert len(alerts) == 1  # the maintainers are alerted once, not at every poll
     WorkerBeat.objects.create(worker_id="w1", beat_at=timezone.now())
     assert client.get(url).json()["notice"] == ""  # a worker is there: it will come
 
