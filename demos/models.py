@@ -11,9 +11,11 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Page
 
 from demos.registry import get_demo
 from demos.sims.base import Demo, DemoParams
+from seminar_site import page_cache
 
 FINISHED_CACHE_SECONDS = 3600
 MAX_ID = 2**63 - 1  # beyond the database's integer range an id names nothing
@@ -40,6 +42,19 @@ def run_key(demo: Demo, params: DemoParams) -> str:
 
 
 class DemoRunQuerySet(models.QuerySet):
+    def update(self, **fields) -> int:
+        # Pages show runs' statuses (a talk's charts, the runs recorded at it, a run's own page),
+        # so a new status starts a new generation of visitors' pages.
+        if "status" not in fields:
+            return super().update(**fields)
+        talks = Page.objects.none()
+        if settings.WAGTAILFRONTENDCACHE:  # and a CDN in front is told which talks changed
+            talks = Page.objects.filter(pk__in=list(self.values_list("talk_id", flat=True)))
+        changed = super().update(**fields)
+        if changed:
+            page_cache.invalidate(*talks)
+        return changed
+
     def unfinished(self) -> DemoRunQuerySet:
         return self.filter(status__in=[DemoRun.Status.QUEUED, DemoRun.Status.RUNNING])
 
@@ -161,6 +176,11 @@ class DemoRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demo_slug} run {self.pk} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # A new default run shows on its talk's page as being computed (see update()).
+        page_cache.invalidate()
 
     def get_absolute_url(self) -> str:
         return reverse("demo_run", kwargs={"public_id": self.public_id})

@@ -30,7 +30,7 @@ from wagtail.search import index
 from demos.blocks import DemoBlock, shared_runs
 from demos.models import DemoRun
 
-from . import page_cache, structured_data
+from . import structured_data
 from .blocks import TalkBodyField
 from .calendar import calendar_response, google_calendar_url
 from .feeds import TalkAtomFeed
@@ -299,15 +299,9 @@ class TalkPage(RoutablePageMixin, Page):
             "demo_runs": shared_runs(self.demo_blocks()),
         }
 
-    def get_cache_key_components(self) -> list:
-        # Besides each publication: a run finishing, a new recorded run and the talk ending
-        # change what the page shows, so each changes Page.cache_key (and the visitors' copy).
-        runs = self.runs_shown
-        return super().get_cache_key_components() + [
-            sorted((run.pk, run.status) for run in runs["demo_runs"].values()),
-            [run.pk for run in runs["recorded_runs"]],
-            self.is_past,
-        ]
+    def get_cached_paths(self) -> list[str]:
+        # What a CDN in front drops when the talk changes (seminar_site/page_cache.py).
+        return ["/", "calendar/"]
 
     # --- routes -------------------------------------------------------------------------------
 
@@ -321,13 +315,6 @@ class TalkPage(RoutablePageMixin, Page):
             and self.permissions_for_user(request.user).can_edit()
         )
         return context
-
-    @path("")
-    def index_route(self, request, *args, **kwargs):
-        """The talk page; a visitor who is not signed in gets HTML rendered once per version."""
-        if page_cache.serves_from_cache(request):
-            return page_cache.cached_page_response(self, request, *args, **kwargs)
-        return super().index_route(request, *args, **kwargs)
 
     @path("present/", name="present")
     def present(self, request):

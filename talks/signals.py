@@ -1,11 +1,20 @@
-"""Keeps each talk's iCalendar SEQUENCE in step with what subscribers' calendars show."""
+"""What follows a change of content: each talk's iCalendar SEQUENCE, its default demo runs, and
+a new generation of the pages visitors are served from the cache."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.signals import page_published
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from demos.blocks import queue_default_runs
+from seminar_site import page_cache
 
 from .models import TalkPage
+from .snippets import Speaker, Venue
+
+# Saved or deleted, these change what visitors' pages show (or whether they may see them).
+SHOWN_ON_PAGES = (Speaker, Venue, Site, PageViewRestriction, Redirect)
 
 
 @receiver(page_published)
@@ -29,3 +38,23 @@ def queue_default_demo_runs(sender, instance, **kwargs):
     if not isinstance(instance, TalkPage):
         return
     queue_default_runs(instance, instance.demo_blocks())
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+@receiver(post_page_move)
+def new_pages_generation(sender, instance, **kwargs):
+    # A talk shows on its series' listing and the home page too: a CDN in front drops those.
+    page_cache.invalidate(instance, *instance.get_ancestors().live().exclude(depth=1))
+
+
+@receiver(post_save)
+def new_pages_generation_on_save(sender, instance, **kwargs):
+    if isinstance(instance, SHOWN_ON_PAGES):
+        page_cache.invalidate()
+
+
+@receiver(post_delete)
+def new_pages_generation_on_delete(sender, instance, **kwargs):
+    if isinstance(instance, (*SHOWN_ON_PAGES, Page)):
+        page_cache.invalidate()

@@ -32,7 +32,9 @@ def series(db):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Every test starts with a fresh database, so with an empty cache too."""
-    from django.core.cache import cache
+    """Every test starts with a fresh database, so with empty caches too (visitors' pages)."""
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()

@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "talks",
     "demos",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
@@ -49,6 +50,10 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # Under /api/, Django's and ninja's own HTML error pages become JSON.
     "demos.middleware.ApiErrorsAsJson",
+    # Visitors' pages, stored compressed: a stored page is served from here, before sessions,
+    # routing or a query. Inside GZip so that it stores bodies before compression (and its
+    # compressed answers pass GZip untouched); outside the rest so it stores their headers.
+    "seminar_site.page_cache.VisitorPageCache",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,6 +177,57 @@ STORAGES = {
 }
 # Hashed file names never change, so browsers may keep them for a year.
 WHITENOISE_MAX_AGE = 365 * 24 * 3600
+
+# Caches. LocMem (one per process) unless CACHE_URL names a shared one, which several web hosts
+# need: redis://host:6379/0 (pip install redis) or memcached://host:11211 (pip install
+# pymemcache). The visitor page cache has an alias of its own so its size is set apart.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    _shared_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+    }
+elif CACHE_URL.startswith("memcached://"):
+    _shared_cache = {
+        "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+        "LOCATION": CACHE_URL.removeprefix("memcached://"),
+    }
+elif CACHE_URL:
+    raise ValueError(f"CACHE_URL must start with redis://, rediss:// or memcached://: {CACHE_URL}")
+else:
+    _shared_cache = None
+CACHES = {
+    "default": _shared_cache or {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {**_shared_cache, "KEY_PREFIX": "pages"}
+    if _shared_cache
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        # Pages are stored compressed (a talk page with its charts: about 40 KB).
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+# Visitors who are not signed in share stored copies of pages (seminar_site/page_cache.py).
+PAGE_CACHE_ALIAS = "pages"
+# What changes without a signal (an edited image, a talk becoming past) shows within this.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+# The file whose token invalidates every process's pages on one host; empty: one in the
+# system's temporary directory, named after the database.
+PAGE_CACHE_STAMP_FILE = os.environ.get("PAGE_CACHE_STAMP_FILE", "")
+# Never stored: the admin, the API (runs in progress), files, documents (may be private).
+PAGE_CACHE_EXCLUDED_PATHS = ("/admin/", "/api/", "/static/", "/media/", "/documents/")
+# A CDN or Varnish in front, purged on publication and when a page's runs change: e.g.
+# FRONTEND_CACHE_URL=http://varnish:6081 (Wagtail's HTTP PURGE backend); see the README.
+WAGTAILFRONTENDCACHE = (
+    {
+        "default": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": os.environ["FRONTEND_CACHE_URL"],
+        }
+    }
+    if os.environ.get("FRONTEND_CACHE_URL")
+    else {}
+)
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
