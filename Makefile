@@ -31,7 +31,7 @@ run: $(STAMP)
 	@echo "Serving on http://$(HOST):$(PORT)/ with one demo worker (Ctrl-C stops both)"
 	@# The worker runs beside the server; leaving (Ctrl-C or an error) stops it too. A second
 	@# TERM makes it drop a run in progress, which the next worker picks up again.
-	@$(PY) manage.py demo_worker --interval 0.5 --verbosity 0 & \
+	@$(PY) manage.py demo_worker --interval 0.2 --verbosity 0 & \
 	worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; sleep 0.2; kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -135,6 +135,7 @@ class RunReporter:
         self.started = time.monotonic()
         self.started_cpu = time.process_time()
         self.last_write = -PROGRESS_INTERVAL
+        self.chart_written = False
         self.last_preempt_check = -PREEMPT_CHECK_INTERVAL
         self.snapshots: list[tuple[float, dict]] = []
         self.keep_snapshots = run.recorded_at_talk
@@ -150,7 +151,9 @@ class RunReporter:
             and partial is not None
             and (fraction >= (len(self.snapshots) + 1) / REPLAY_FRAMES)
         )
-        write_due = elapsed - self.last_write >= PROGRESS_INTERVAL
+        # The first chart is written as soon as there is one: a visitor is watching for it.
+        first_chart = not self.chart_written and partial is not None
+        write_due = first_chart or elapsed - self.last_write >= PROGRESS_INTERVAL
         if not (snapshot_due or write_due):
             return
         figure = self._partial_figure(partial)
@@ -160,6 +163,7 @@ class RunReporter:
             self.last_write = elapsed
             try:
                 self._write(progress=fraction, figure=figure, heartbeat_at=timezone.now())
+                self.chart_written = self.chart_written or figure is not None
             except DatabaseError:
                 # Progress is a courtesy; a busy database must not cost the run itself.
                 logger.warning("Run %s: progress not written (database busy)", self.run.pk)

@@ -67,6 +67,26 @@ def test_partial_figures_are_written_while_it_runs(generous_limits, monkeypatch)
     assert writes[-1]["status"] == DemoRun.Status.DONE
 
 
+def test_the_first_partial_chart_is_written_as_soon_as_there_is_one(generous_limits, monkeypatch):
+    # Progress is written every PROGRESS_INTERVAL, but a visitor waits for the first chart.
+    monkeypatch.setattr(tasks, "PROGRESS_INTERVAL", 3600.0)
+    run, _ = request_run(QUADRATIC, quadratic(steps=12))
+    run.status = DemoRun.Status.RUNNING
+    DemoRun.objects.filter(pk=run.pk).update(status=run.status)
+    compute = QUADRATIC.compute
+    partial = compute.run(quadratic(steps=12))
+    reporter = tasks.RunReporter(run)
+    reporter(0.1, None)  # nothing to draw yet: progress alone
+    run.refresh_from_db()
+    assert run.progress == 0.1 and run.figure is None
+    reporter(0.2, partial)  # the first chart: written at once
+    run.refresh_from_db()
+    assert run.progress == 0.2 and run.figure["data"]
+    reporter(0.3, partial)  # later ones wait for the interval
+    run.refresh_from_db()
+    assert run.progress == 0.2
+
+
 def test_a_run_over_the_time_limit_fails_with_the_reason(generous_limits, settings):
     settings.DEMO_RUN_TIME_LIMIT = 0
     run, _ = request_run(QUADRATIC, quadratic())

@@ -7,6 +7,7 @@ while it runs, reports signs of life so the site can tell visitors when no worke
 
 from django_tasks_db.management.commands import db_worker
 
+from demos.registry import DEMOS
 from demos.worker import Housekeeper, housekeeping
 
 
@@ -19,6 +20,9 @@ class Command(db_worker.Command):
 
     def handle(self, *args, worker_id: str, batch: bool, **options):
         housekeeping(worker_id)
+        # The compute stack (torch, plotly) loads now, not in the first visitor's run.
+        for demo in DEMOS.values():
+            demo.compute  # noqa: B018 (imported for its side effect)
         if batch:  # drains the queue and exits: nothing to keep up meanwhile
             super().handle(*args, worker_id=worker_id, batch=batch, **options)
             return
