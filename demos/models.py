@@ -73,10 +73,12 @@ class DemoRunQuerySet(models.QuerySet):
         """Queued, but the task that was to run them is gone (it failed before claiming)."""
         from django_tasks_db.models import DBTaskResult
 
+        # The queued runs first: a run queued after this read is not looked at, where read
+        # second it would be, without its task (read before it), and be given another.
+        queued = list(self.filter(status=DemoRun.Status.QUEUED))
         # Task ids are UUIDs, stored differently by each database: compared here, as text.
         tasks = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"])
         waiting = {str(task_id) for task_id in tasks.values_list("id", flat=True)}
-        queued = self.filter(status=DemoRun.Status.QUEUED)
         return [run for run in queued if run.task_id not in waiting]
 
     def for_display(self) -> DemoRunQuerySet:

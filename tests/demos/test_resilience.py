@@ -372,3 +372,24 @@ def test_every_answer_under_api_is_json(client, method, path):
     assert 400 <= response.status_code < 500
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["detail"]
+
+
+def test_a_run_queued_while_lost_runs_are_looked_for_is_not_one_of_them():
+    # The lookup reads queued runs and waiting tasks separately; a run and its task committed
+    # between the two reads must not look lost (it would get a second task).
+    arrived: list[DemoRun] = []
+    first_read = True
+
+    def queue_after_first_read(execute, sql, params, many, context):
+        nonlocal first_read
+        result = execute(sql, params, many, context)
+        if first_read:
+            first_read = False  # before queueing, whose own queries come through here too
+            arrived.append(request_run(QUADRATIC, QUADRATIC.params(steps=17))[0])
+        return result
+
+    with connection.execute_wrapper(queue_after_first_read):
+        lost = DemoRun.objects.lost_in_queue()
+    assert arrived[0].status == DemoRun.Status.QUEUED
+    assert arrived[0] not in lost
+    assert DBTaskResult.objects.count() == 1
