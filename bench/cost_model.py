@@ -217,7 +217,7 @@ REFERENCE = {
         "epochs": 30,
     },
 }
-REFERENCE_SECONDS_AT_FIT = 0.418  # what reference_seconds() gave when the constants were fitted
+REFERENCE_SECONDS_AT_FIT = 0.258  # what reference_seconds() gave when the constants were fitted
 
 
 def reference_seconds() -> float:
@@ -390,9 +390,18 @@ def work_percentiles(slug: str, timings: list[Timing]) -> dict[str, float]:
     if slug == "edge-of-stability":
         firsts, warm = [], []
         for timing in timings:
-            counts = iter(timing.hvps_per_estimate)
-            for trajectory in timing.result.trajectories:
-                estimates = [next(counts) for _ in trajectory.checkpoints]
+            # The step sizes train side by side: at each checkpoint, each running trajectory's
+            # estimate in turn, so the counts come in (checkpoint, trajectory) order.
+            trajectories = timing.result.trajectories
+            order = sorted(
+                (step, index)
+                for index, trajectory in enumerate(trajectories)
+                for step in trajectory.checkpoints
+            )
+            per_trajectory = [[] for _ in trajectories]
+            for (_, index), count in zip(order, timing.hvps_per_estimate, strict=True):
+                per_trajectory[index].append(count)
+            for trajectory, estimates in zip(trajectories, per_trajectory, strict=True):
                 firsts.append(estimates[0])
                 if len(estimates) >= 10 and trajectory.diverged_at is None:
                     # The later half: the count grows as training reaches the edge of

@@ -42,20 +42,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from baseline import worktree
+from harness import manage, worktree
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 TALK = "/talks/theoretical-basis-of-deep-learning/"
-
-
-def manage(root: Path, env, *args) -> str:
-    done = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True
-    )
-    if done.returncode:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stderr}")
-    return done.stdout
 
 
 def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict:
@@ -258,19 +249,19 @@ def measure(root: Path, args: argparse.Namespace) -> dict:
         "DEMO_RATE_LIMIT": "1000",
     }
     print(f"{root}: migrate, seed, compute the default runs, collectstatic ...", flush=True)
-    manage(root, env, "migrate", "--noinput")
-    manage(root, env, "seed_demo_content")
-    manage(root, env, "demo_worker", "--batch", "--no-startup-delay")
-    manage(root, env, "collectstatic", "--noinput")
+    manage(env, "migrate", "--noinput", root=root)
+    manage(env, "seed_demo_content", root=root)
+    manage(env, "demo_worker", "--batch", "--no-startup-delay", root=root)
+    manage(env, "collectstatic", "--noinput", root=root)
     run_id = manage(
-        root,
         env,
         "shell",
         "-c",
         "from demos.models import DemoRun;"
         "print(DemoRun.objects.get(demo_slug='edge-of-stability', status='done').public_id)",
+        root=root,
     ).split()[-1]
-    session = manage(root, env, "shell", "-c", EDITOR_SESSION).split()[-1]
+    session = manage(env, "shell", "-c", EDITOR_SESSION, root=root).split()[-1]
 
     access_log = workdir / "access.log"
     gunicorn = ["gunicorn", "seminar_site.wsgi", "--workers", "2", "--log-level", "warning"]
@@ -344,7 +335,9 @@ def measure(root: Path, args: argparse.Namespace) -> dict:
             rows[name].update(server_times(access_log, path))
         figures["rows"] = rows
         cold = COLD.format(count=args.cold, url=base + TALK)
-        figures["cold_ms"] = json.loads(manage(root, env, "shell", "-c", cold).splitlines()[-1])
+        figures["cold_ms"] = json.loads(
+            manage(env, "shell", "-c", cold, root=root).splitlines()[-1]
+        )
         # Every worker validates and accepts a run (a new parameter set each), then is measured.
         for attempt in range(8):
             body = json.dumps({"steps": 40 + attempt}).encode()

@@ -16,8 +16,9 @@ LossFn = Callable[[torch.Tensor], torch.Tensor]
 class HessianVectorProduct:
     """v -> H v at one point, by double backward through a gradient built once with its graph.
 
-    Pass ``gradient`` when the caller has already computed it with ``create_graph=True`` (a GD
-    step at a checkpoint does), so the product costs one backward pass and nothing else.
+    Pass ``gradient`` when the caller has already computed it with ``create_graph=True``, so
+    the product costs one backward pass and nothing else. Calls are counted; a subclass with a
+    faster exact method (digits.MLPHessianVectorProduct) overrides ``product``.
     """
 
     def __init__(
@@ -39,6 +40,9 @@ class HessianVectorProduct:
 
     def __call__(self, vector: torch.Tensor) -> torch.Tensor:
         self.count += 1
+        return self.product(vector)
+
+    def product(self, vector: torch.Tensor) -> torch.Tensor:
         # d(g . v)/d(theta) = H v, since H is symmetric.
         (product,) = torch.autograd.grad(
             self.gradient, self.theta, grad_outputs=vector, retain_graph=True
@@ -69,30 +73,35 @@ def top_eigenpair(
     along a trajectory, a few products suffice; ``min_steps`` >= 2 makes sure the Krylov space
     grows past the start, so a start that is close to a lower eigenvector is not accepted.
     """
-    basis = [start / start.norm()]
+    # The Krylov basis in numpy, one row per step, filled in place: the loop's own arithmetic
+    # is on vectors of a few thousand numbers, where torch's per-call cost would dominate.
+    dimension = start.numel()
+    first = start.detach().numpy()
+    basis = np.empty((min(max_steps, dimension) + 1, dimension), dtype=first.dtype)
+    basis[0] = first / np.linalg.norm(first)
     alphas: list[float] = []
     betas: list[float] = []
     products = 0
     for step in range(1, max_steps + 1):
-        q = basis[-1]
-        w = hvp(q)
+        q = basis[step - 1]
+        w = hvp(torch.from_numpy(q)).numpy()
         products += 1
         alphas.append(float(w @ q))
         # Twice is enough to keep the basis orthogonal to working precision.
-        stacked = torch.stack(basis)
+        filled = basis[:step]
         for _ in range(2):
-            w = w - stacked.T @ (stacked @ w)
-        beta = float(w.norm())
+            w = w - (filled @ w) @ filled
+        beta = float(np.linalg.norm(w))
         ritz_values, ritz_vectors = np.linalg.eigh(_tridiagonal(alphas, betas))
         value = float(ritz_values[-1])
         coefficients = ritz_vectors[:, -1]
         residual = beta * abs(float(coefficients[-1]))
-        exhausted = beta <= 1e-12 * max(abs(value), 1.0) or step == start.numel()
+        exhausted = beta <= 1e-12 * max(abs(value), 1.0) or step == dimension
         if (step >= min_steps and residual <= tolerance * abs(value)) or exhausted:
             break
         betas.append(beta)
-        basis.append(w / beta)
-    vector = torch.stack(basis).T @ torch.as_tensor(coefficients, dtype=start.dtype)
+        basis[step] = w / beta
+    vector = torch.from_numpy(coefficients.astype(basis.dtype) @ basis[: len(alphas)])
     return Eigenpair(value, vector / vector.norm(), residual, products)
 
 

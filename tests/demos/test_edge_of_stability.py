@@ -77,9 +77,10 @@ def test_progress_streams_partial_results():
     fractions = [fraction for fraction, _ in reports]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert max(np.diff([0.0, *fractions])) <= 0.02
+    # The step sizes are trained side by side: halfway, each has half of its steps.
     halfway = next(partial for fraction, partial in reports if fraction >= 0.5)
-    assert len(halfway.trajectories) in (1, 2)
-    assert len(halfway.trajectories[0].loss) == 101
+    assert [len(trajectory.loss) for trajectory in halfway.trajectories] == [51, 51]
+    assert all(trajectory.sharpness for trajectory in halfway.trajectories)
     assert reports[-1][1] == result
 
 
@@ -91,3 +92,27 @@ def test_figure_overlays_step_sizes_with_their_thresholds():
     thresholds = {trace.y[0] for trace in figure.data if trace.name.startswith("2/η")}
     assert thresholds == {20.0, 10.0}
     assert figure.layout.yaxis.type == "log"
+
+
+def test_step_sizes_trained_together_follow_their_separate_runs():
+    params = eos.Params(step_sizes=[0.05, 0.1, 0.2], steps=100, hidden_width=8, examples=100)
+    together = eos.run(params)
+    for trajectory in together.trajectories:
+        alone = eos.run(params.model_copy(update={"step_sizes": [trajectory.step_size]}))
+        (separate,) = alone.trajectories
+        np.testing.assert_allclose(trajectory.loss, separate.loss, rtol=1e-5)
+        np.testing.assert_allclose(trajectory.sharpness, separate.sharpness, rtol=1e-4)
+        assert trajectory.checkpoints == separate.checkpoints
+
+
+def test_a_diverging_step_size_leaves_the_others_alone():
+    params = eos.Params(step_sizes=[1.0, 0.05], steps=200, examples=100)
+    partials = []
+    together = eos.run(params, lambda fraction, partial: partials.append(partial))
+    alone = eos.run(params.model_copy(update={"step_sizes": [0.05]}))
+    diverged_at = together.trajectories[0].diverged_at
+    assert diverged_at is not None
+    assert together.trajectories[1] == alone.trajectories[0]
+    # The partial charts say so as soon as it happens, not only at the end.
+    later = [partial for partial in partials if len(partial.trajectories[1].loss) > diverged_at]
+    assert later and all(partial.trajectories[0].diverged_at == diverged_at for partial in later)

@@ -44,3 +44,25 @@ def test_batches_cannot_exceed_the_training_set():
     with pytest.raises(ValidationError) as refused:
         demo.Params(batch_sizes=[8, 600], examples=500)
     assert refused.value.errors()[0]["loc"] == ("batch_sizes",)
+
+
+SMALL = {"epochs": 20, "examples": 60, "classes": 3, "hidden_width": 8, "hidden_layers": 1}
+
+
+def test_step_sizes_trained_together_follow_their_separate_runs():
+    params = demo.Params(batch_sizes=[10, 60], step_sizes=[0.05, 0.2, 0.5], **SMALL)
+    together = {(o.step_size, o.batch_size): o for o in demo.run(params).outcomes}
+    for step_size in params.step_sizes:
+        alone = demo.run(params.model_copy(update={"step_sizes": [step_size]}))
+        for outcome in alone.outcomes:
+            joint = together[(step_size, outcome.batch_size)]
+            assert joint.sharpness == pytest.approx(outcome.sharpness, rel=1e-4)
+            assert joint.train_loss == pytest.approx(outcome.train_loss, rel=1e-4)
+
+
+def test_a_diverging_step_size_leaves_the_others_alone():
+    params = demo.Params(batch_sizes=[10], step_sizes=[1.0, 0.1], **SMALL)
+    blown_up, stable = demo.run(params).outcomes
+    assert blown_up.diverged and blown_up.sharpness is None
+    (alone,) = demo.run(params.model_copy(update={"step_sizes": [0.1]})).outcomes
+    assert stable == alone

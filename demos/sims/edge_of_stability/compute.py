@@ -1,9 +1,15 @@
 """The edge-of-stability demo computed: GD on the digits MLP, sharpness by warm-started Lanczos
-at checkpoints, and its chart."""
+at checkpoints, and its chart.
+
+The step sizes are trained side by side: their parameters are the rows of one array and each
+step is one hand-written pass for all of them (digits.MLP.loss_and_gradient), so the per-call
+cost of a pass is paid once per step, not once per step size.
+"""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -11,13 +17,13 @@ from demos.sims.base import DemoResult, ProgressCallback, ProgressReporter
 from demos.sims.digits import (
     MLP,
     DigitsSplit,
+    StackedParameters,
+    diverged,
     draw_digits,
-    has_diverged,
     random_direction,
-    squared_loss,
 )
 from demos.sims.edge_of_stability.params import Params
-from demos.sims.hessian import EigenvectorTracker, HessianVectorProduct, top_eigenpair
+from demos.sims.hessian import EigenvectorTracker, top_eigenpair
 from demos.sims.plotting import PALETTE, site_figure, threshold_line
 
 SHARPNESS_TOLERANCE = 1e-3
@@ -40,33 +46,60 @@ class Result(DemoResult):
 
 
 @dataclass(frozen=True)
+class DescentSteps:
+    """One step of several GD runs side by side; the arrays are valid until the next step."""
+
+    step: int
+    running: np.ndarray  # which step sizes (their indices) are still running
+    theta: np.ndarray  # their parameters before this step's update, one row each
+    losses: np.ndarray
+    outputs: np.ndarray  # (running, examples, classes)
+    at_checkpoint: bool
+
+
+def descend_together(
+    params: Params, step_sizes: list[float], data: DigitsSplit, network: MLP
+) -> Iterator[DescentSteps]:
+    """Full-batch GD from the seed's initialization with each step size, all at once; a run
+    that diverges is dropped from the batch, so it cannot touch the others."""
+    inputs, targets = data.arrays()
+    start = network.initial_parameters(params.seed).numpy().astype(inputs.dtype)
+    stack = StackedParameters(network, np.repeat(start[None], len(step_sizes), axis=0))
+    rates = np.array(step_sizes, dtype=inputs.dtype)[:, None]
+    running = np.arange(len(step_sizes))
+    initial_losses = None
+    for step in range(params.steps + 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            losses, outputs = network.loss_and_gradient(stack, inputs, targets)
+        if initial_losses is None:
+            initial_losses = losses
+        blown_up = diverged(losses, initial_losses)
+        if blown_up.any():
+            kept = ~blown_up
+            running, stack, rates = running[kept], stack.rows(kept), rates[kept]
+            losses, outputs, initial_losses = losses[kept], outputs[kept], initial_losses[kept]
+            if not running.size:
+                return
+        at_checkpoint = step % params.sharpness_every == 0 or step == params.steps
+        yield DescentSteps(step, running, stack.theta, losses, outputs, at_checkpoint)
+        with np.errstate(over="ignore", invalid="ignore"):
+            stack.theta -= rates * stack.gradient
+
+
+@dataclass(frozen=True)
 class DescentStep:
     step: int
-    theta: torch.Tensor  # the parameters before this step's update
+    theta: torch.Tensor  # the parameters before this step's update (float64, exactly)
     loss: float
-    outputs: torch.Tensor
-    gradient: torch.Tensor  # carries its graph at checkpoints, ready for Hessian-vector products
     at_checkpoint: bool
 
 
 def gradient_descent(params: Params, step_size: float, data: DigitsSplit) -> Iterator[DescentStep]:
-    """Full-batch GD from the seed's initialization, one step at a time; stops when it diverges."""
-    inputs, targets = data.inputs, data.targets
-    network = MLP(params)
-    theta = network.initial_parameters(params.seed)
-    initial_loss = None
-    for step in range(params.steps + 1):
-        theta.requires_grad_(True)
-        outputs = network(theta, inputs)
-        loss = squared_loss(outputs, targets)
-        at_checkpoint = step % params.sharpness_every == 0 or step == params.steps
-        (gradient,) = torch.autograd.grad(loss, theta, create_graph=at_checkpoint)
-        loss_value = float(loss.detach())
-        initial_loss = initial_loss or loss_value
-        if has_diverged(loss_value, initial_loss):
-            return
-        yield DescentStep(step, theta, loss_value, outputs.detach(), gradient, at_checkpoint)
-        theta = (theta - step_size * gradient).detach()
+    """One step size's trajectory, exactly as the demo trains it, one step at a time; stops
+    when it diverges."""
+    for now in descend_together(params, [step_size], data, MLP(params)):
+        theta = torch.from_numpy(now.theta[0].astype(np.float64))
+        yield DescentStep(now.step, theta, float(now.losses[0]), now.at_checkpoint)
 
 
 def sharpness_tracker(params: Params) -> EigenvectorTracker:
@@ -74,43 +107,55 @@ def sharpness_tracker(params: Params) -> EigenvectorTracker:
     return EigenvectorTracker(random_direction(params))
 
 
+def snapshot(trajectory: Trajectory) -> Trajectory:
+    """A copy that the run's later steps leave alone (a deep copy of the lists of floats is
+    needlessly slow: it visits every float)."""
+    lists = ("loss", "checkpoints", "sharpness", "accuracy")
+    return trajectory.model_copy(update={name: list(getattr(trajectory, name)) for name in lists})
+
+
 def run(params: Params, progress: ProgressCallback | None = None) -> Result:
     data = draw_digits(params)
-    labels = data.labels
+    inputs, targets = data.arrays()
+    labels = data.labels.numpy()
+    network = MLP(params)
     report = ProgressReporter(progress)
-    trajectories: list[Trajectory] = []
+    trajectories = [
+        Trajectory(step_size=step_size, loss=[], checkpoints=[], sharpness=[], accuracy=[])
+        for step_size in params.step_sizes
+    ]
+    trackers = [sharpness_tracker(params) for _ in params.step_sizes]
     hvp_count = 0
 
-    def result(current: Trajectory | None = None) -> Result:
+    def result() -> Result:
         return Result(
             parameter_count=params.parameter_count,
             examples=params.examples,
-            trajectories=trajectories + ([current] if current else []),
+            trajectories=[snapshot(trajectory) for trajectory in trajectories],
             hvp_count=hvp_count,
         )
 
-    for index, step_size in enumerate(params.step_sizes):
-        trajectory = Trajectory(
-            step_size=step_size, loss=[], checkpoints=[], sharpness=[], accuracy=[]
-        )
-        tracker = sharpness_tracker(params)
-        for now in gradient_descent(params, step_size, data):
-            trajectory.loss.append(now.loss)
+    running = list(range(len(trajectories)))
+    for now in descend_together(params, params.step_sizes, data, network):
+        if len(now.running) < len(running):  # marked at once, for the partial charts
+            for index in set(running) - set(now.running.tolist()):
+                trajectories[index].diverged_at = now.step
+            running = now.running.tolist()
+        for row, index in enumerate(now.running.tolist()):
+            trajectory = trajectories[index]
+            trajectory.loss.append(float(now.losses[row]))
             if now.at_checkpoint:
-                hvp = HessianVectorProduct(None, now.theta, now.gradient)
-                top = top_eigenpair(hvp, tracker.start(), tolerance=SHARPNESS_TOLERANCE)
-                tracker.update(top.vector)
+                hvp = network.hessian_vector_product(now.theta[row], inputs, targets)
+                top = top_eigenpair(hvp, trackers[index].start(), tolerance=SHARPNESS_TOLERANCE)
+                trackers[index].update(top.vector)
                 hvp_count += top.products
                 trajectory.checkpoints.append(now.step)
                 trajectory.sharpness.append(top.value)
-                trajectory.accuracy.append(
-                    float((now.outputs.argmax(dim=1) == labels).double().mean())
-                )
-            fraction = (index + (now.step + 1) / (params.steps + 1)) / len(params.step_sizes)
-            report(fraction, lambda current=trajectory: result(current.model_copy(deep=True)))
+                trajectory.accuracy.append(float((now.outputs[row].argmax(1) == labels).mean()))
+        report((now.step + 1) / (params.steps + 1), result)
+    for trajectory in trajectories:  # and those that stopped with the last of them
         if len(trajectory.loss) < params.steps + 1:
             trajectory.diverged_at = len(trajectory.loss)
-        trajectories.append(trajectory)
     final = result()
     report(1.0, lambda: final)
     return final

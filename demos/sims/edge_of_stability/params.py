@@ -15,20 +15,23 @@ from demos.sims.digits_params import (
 
 # Seconds per unit of work on the reference machine (this one, one thread), fitted by
 # bench/cost_model.py --fit; a 0 means the other terms already account for that work.
-SECONDS_PER_RUN = 0  # loading the digits
-SECONDS_PER_TRAJECTORY = 0.0196
-SECONDS_PER_STEP = 0.000183
-SECONDS_PER_STEP_LAYER = 5.61e-05
-SECONDS_PER_STEP_EXAMPLE_PARAMETER = 3.3e-10
-SECONDS_PER_ESTIMATE = 0  # a sharpness estimate: the gradient's graph, Lanczos, accuracy
-SECONDS_PER_ESTIMATE_EXAMPLE_PARAMETER = 8.26e-10
-SECONDS_PER_HVP = 0.000332
-SECONDS_PER_HVP_LAYER = 9.21e-05
-SECONDS_PER_HVP_PARAMETER = 0  # Lanczos's reorthogonalization
-SECONDS_PER_HVP_EXAMPLE_PARAMETER = 2.5e-10
+SECONDS_PER_RUN = 0.0228  # loading the digits
+SECONDS_PER_TRAJECTORY = 0.000402
+# The step sizes are trained side by side: a step's per-call cost is paid once for all of them,
+# its arithmetic and bookkeeping once for each.
+SECONDS_PER_STEP = 2.83e-05
+SECONDS_PER_STEP_LAYER = 4.85e-06
+SECONDS_PER_TRAJECTORY_STEP = 0
+SECONDS_PER_TRAJECTORY_STEP_EXAMPLE_PARAMETER = 7.42e-11
+SECONDS_PER_ESTIMATE = 0.000135  # a sharpness estimate: the passes at the point, Lanczos, accuracy
+SECONDS_PER_ESTIMATE_EXAMPLE_PARAMETER = 0
+SECONDS_PER_HVP = 8.53e-05
+SECONDS_PER_HVP_LAYER = 1.06e-05
+SECONDS_PER_HVP_PARAMETER = 5.39e-09  # Lanczos's reorthogonalization
+SECONDS_PER_HVP_EXAMPLE_PARAMETER = 1.64e-10
 # Hessian-vector products per estimate, which depend on the trajectory: a high percentile of
 # those bench/cost_model.py --fit measured, so that a run that needs many is still predicted.
-HVPS_FIRST_ESTIMATE = 16  # from the seed's random vector
+HVPS_FIRST_ESTIMATE = 20  # from the seed's random vector
 HVPS_PER_ESTIMATE = 19  # warm started from the last eigenvector
 
 
@@ -81,7 +84,7 @@ class Params(DigitsNetwork, DemoParams):
         """``hvps``: the Hessian-vector products a run took, where measured (by the bench's
         fit); otherwise they are predicted."""
         runs = len(self.step_sizes)
-        steps = runs * (self.steps + 1)
+        steps = self.steps + 1
         estimates = runs * self.estimates_per_step_size
         if hvps is None:
             hvps = runs * HVPS_FIRST_ESTIMATE + (estimates - runs) * HVPS_PER_ESTIMATE
@@ -90,7 +93,8 @@ class Params(DigitsNetwork, DemoParams):
             "SECONDS_PER_TRAJECTORY": runs,
             "SECONDS_PER_STEP": steps,
             "SECONDS_PER_STEP_LAYER": steps * self.layer_count,
-            "SECONDS_PER_STEP_EXAMPLE_PARAMETER": steps * self.example_parameters,
+            "SECONDS_PER_TRAJECTORY_STEP": runs * steps,
+            "SECONDS_PER_TRAJECTORY_STEP_EXAMPLE_PARAMETER": runs * steps * self.example_parameters,
             "SECONDS_PER_ESTIMATE": estimates,
             "SECONDS_PER_ESTIMATE_EXAMPLE_PARAMETER": estimates * self.example_parameters,
             "SECONDS_PER_HVP": hvps,

@@ -1,6 +1,13 @@
 """The GD-versus-SGD demo computed: SGD at each batch size on the digits MLP, the final sharpness
-of the full training loss, and its chart."""
+of the full training loss, and its chart.
 
+At one batch size every step size sees the same shuffled batches, so they are trained side by
+side: their parameters are the rows of one array, one hand-written pass per batch for all.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -8,13 +15,13 @@ from demos.sims.base import DemoResult, ProgressCallback, ProgressReporter
 from demos.sims.digits import (
     MLP,
     DigitsSplit,
+    StackedParameters,
+    diverged,
     draw_digits,
-    has_diverged,
     random_direction,
-    squared_loss,
 )
 from demos.sims.gd_vs_sgd.params import Params
-from demos.sims.hessian import Eigenpair, HessianVectorProduct, top_eigenpair
+from demos.sims.hessian import Eigenpair, top_eigenpair
 from demos.sims.plotting import PALETTE, site_figure, threshold_line
 
 SHARPNESS_TOLERANCE = 1e-3
@@ -38,57 +45,97 @@ class Result(DemoResult):
     outcomes: list[Outcome]
 
 
+def train_together(
+    params: Params,
+    step_sizes: list[float],
+    batch_size: int,
+    data: DigitsSplit,
+    on_step: Callable[[], None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """SGD with each step size on the same shuffled batches each epoch (full batch: plain GD).
+
+    Returns the final parameters, one row per step size, and which runs diverged: a run whose
+    loss blew up leaves the batch then, its row holding the parameters it blew up at.
+    """
+    inputs, targets = data.arrays()
+    network = MLP(params)
+    start = network.initial_parameters(params.seed).numpy().astype(inputs.dtype)
+    final = np.repeat(start[None], len(step_sizes), axis=0)
+    initial_loss = network.loss_and_gradient(
+        StackedParameters(network, final[:1]), inputs, targets
+    )[0]
+    stack = StackedParameters(network, final.copy())
+    rates = np.array(step_sizes, dtype=inputs.dtype)[:, None]
+    running = np.arange(len(step_sizes))
+    order = torch.Generator().manual_seed(params.seed)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(params.epochs):
+            permutation = torch.randperm(params.examples, generator=order).numpy()
+            shuffled_inputs, shuffled_targets = inputs[permutation], targets[permutation]
+            for begin in range(0, params.examples, batch_size):
+                losses, _ = network.loss_and_gradient(
+                    stack,
+                    shuffled_inputs[begin : begin + batch_size],
+                    shuffled_targets[begin : begin + batch_size],
+                )
+                blown_up = diverged(losses, initial_loss)
+                if blown_up.any():
+                    final[running] = stack.theta
+                    kept = ~blown_up
+                    running, stack, rates = running[kept], stack.rows(kept), rates[kept]
+                    if not running.size:
+                        return final, np.ones(len(step_sizes), dtype=bool)
+                stack.theta -= rates * stack.gradient
+                on_step()
+    final[running] = stack.theta
+    stopped = np.ones(len(step_sizes), dtype=bool)
+    stopped[running] = False
+    return final, stopped
+
+
 def train(
     params: Params, step_size: float, batch_size: int, data: DigitsSplit, on_step
 ) -> tuple[torch.Tensor, bool]:
-    """SGD with shuffled batches each epoch (full batch: plain GD); stops if the loss blows up."""
-    inputs, targets = data.inputs, data.targets
-    network = MLP(params)
-    theta = network.initial_parameters(params.seed)
-    with torch.no_grad():
-        initial_loss = float(squared_loss(network(theta, inputs), targets))
-    order = torch.Generator().manual_seed(params.seed)
-    for _ in range(params.epochs):
-        permutation = torch.randperm(params.examples, generator=order)
-        for start in range(0, params.examples, batch_size):
-            batch = permutation[start : start + batch_size]
-            theta.requires_grad_(True)
-            loss = squared_loss(network(theta, inputs[batch]), targets[batch])
-            (gradient,) = torch.autograd.grad(loss, theta)
-            if has_diverged(float(loss.detach()), initial_loss):
-                return theta.detach(), True
-            theta = (theta - step_size * gradient).detach()
-            on_step()
-    return theta, False
+    """One step size's training, exactly as the demo does it: the final parameters (float64,
+    exactly) and whether it diverged."""
+    theta, stopped = train_together(params, [step_size], batch_size, data, on_step)
+    return torch.from_numpy(theta[0].astype(np.float64)), bool(stopped[0])
 
 
 def final_sharpness(
     params: Params, network: MLP, data: DigitsSplit, theta: torch.Tensor
 ) -> Eigenpair:
     """The top eigenpair of the full training loss's Hessian, by Lanczos from a random start."""
-
-    def full_loss(theta: torch.Tensor) -> torch.Tensor:
-        return squared_loss(network(theta, data.inputs), data.targets)
-
-    hvp = HessianVectorProduct(full_loss, theta)
+    inputs, targets = data.arrays()
+    parameters = theta.numpy().astype(inputs.dtype)
+    hvp = network.hessian_vector_product(parameters, inputs, targets)
     return top_eigenpair(hvp, random_direction(params), SHARPNESS_TOLERANCE, max_steps=100)
+
+
+def accuracy(
+    network: MLP, theta: np.ndarray, inputs: torch.Tensor, labels: torch.Tensor
+) -> float | None:
+    """The fraction of ``inputs`` classified as ``labels``; None for no inputs."""
+    if len(labels) == 0:
+        return None
+    outputs = network.outputs(theta, inputs.numpy().astype(theta.dtype))
+    return float((outputs.argmax(axis=-1) == labels.numpy()).mean())
 
 
 def run(params: Params, progress: ProgressCallback | None = None) -> Result:
     data = draw_digits(params, held_out=TEST_EXAMPLES)
-    inputs, targets, labels = data.inputs, data.targets, data.labels
-    test_inputs, test_labels = data.held_out_inputs, data.held_out_labels
+    inputs, targets = data.arrays()
     network = MLP(params)
     report = ProgressReporter(progress)
     outcomes: list[Outcome] = []
     steps_per_epoch = {b: -(-params.examples // b) for b in params.batch_sizes}
-    total = len(params.step_sizes) * params.epochs * sum(steps_per_epoch.values())
+    total = params.epochs * sum(steps_per_epoch.values())
     done = 0
 
     def result() -> Result:
         return Result(
             examples=params.examples,
-            test_examples=len(test_labels),
+            test_examples=len(data.held_out_labels),
             parameter_count=params.parameter_count,
             outcomes=list(outcomes),
         )
@@ -101,12 +148,14 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
         done += 1
         report(done / total, drawable)
 
-    for step_size in params.step_sizes:
-        for batch_size in params.batch_sizes:
-            planned = done + params.epochs * steps_per_epoch[batch_size]
-            theta, diverged = train(params, step_size, batch_size, data, on_step)
-            done = planned  # a diverged run's remaining steps count as done
-            if diverged:
+    # The largest batches first: they take the fewest steps, so the chart has its first points
+    # soon after the run starts.
+    for batch_size in sorted(params.batch_sizes, reverse=True):
+        planned = done + params.epochs * steps_per_epoch[batch_size]
+        thetas, stopped = train_together(params, params.step_sizes, batch_size, data, on_step)
+        done = planned  # a diverged run's remaining steps count as done
+        for step_size, theta, blown_up in zip(params.step_sizes, thetas, stopped, strict=True):
+            if blown_up:
                 outcomes.append(
                     Outcome(
                         step_size=step_size,
@@ -119,20 +168,23 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
                     )
                 )
                 continue
-
-            top = final_sharpness(params, network, data, theta)
+            top = final_sharpness(params, network, data, torch.from_numpy(theta))
+            alone = StackedParameters(network, theta[None])
+            train_loss = network.loss_and_gradient(alone, inputs, targets)[0]
             outcomes.append(
                 Outcome(
                     step_size=step_size,
                     batch_size=batch_size,
                     sharpness=top.value,
-                    train_loss=float(squared_loss(network(theta, inputs), targets).detach()),
-                    train_accuracy=network.accuracy(theta, inputs, labels),
-                    test_accuracy=network.accuracy(theta, test_inputs, test_labels),
+                    train_loss=float(train_loss[0]),
+                    train_accuracy=accuracy(network, theta, data.inputs, data.labels),
+                    test_accuracy=accuracy(
+                        network, theta, data.held_out_inputs, data.held_out_labels
+                    ),
                     diverged=False,
                 )
             )
-            report(done / total, drawable)
+        report(done / total, drawable)
     final = result()
     report(1.0, lambda: final)
     return final

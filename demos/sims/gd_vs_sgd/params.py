@@ -18,20 +18,23 @@ from demos.sims.digits_params import (
 
 # Seconds per unit of work on the reference machine (this one, one thread), fitted by
 # bench/cost_model.py --fit; a 0 means the other terms already account for that work.
-SECONDS_PER_RUN = 0.0201  # loading the digits
-SECONDS_PER_TRAINING = 0.00216  # per step size and batch size
-SECONDS_PER_TRAINING_PARAMETER = 1.74e-06  # accuracy on the held-out digits
+SECONDS_PER_RUN = 0.0199  # loading the digits
+SECONDS_PER_TRAINING = 0  # per step size and batch size
+SECONDS_PER_TRAINING_PARAMETER = 1.83e-07  # accuracy on the held-out digits
 SECONDS_PER_TRAINING_EXAMPLE_PARAMETER = 0  # loss and accuracy on the training set
-SECONDS_PER_EPOCH = 0  # shuffling
-SECONDS_PER_STEP = 0.00019
-SECONDS_PER_STEP_LAYER = 5.22e-05
-SECONDS_PER_EPOCH_EXAMPLE_PARAMETER = 2.15e-10  # an epoch's arithmetic, whatever the batch size
-SECONDS_PER_HVP = 0.000122  # the final sharpness's Hessian-vector products
-SECONDS_PER_HVP_LAYER = 0
-SECONDS_PER_HVP_EXAMPLE_PARAMETER = 4.02e-10
+# At one batch size the step sizes are trained side by side on the same batches: shuffling and
+# a step's per-call cost are paid once for all of them, its arithmetic once for each.
+SECONDS_PER_EPOCH = 1.07e-05  # shuffling
+SECONDS_PER_STEP = 2.35e-06
+SECONDS_PER_STEP_LAYER = 8.33e-06
+SECONDS_PER_TRAINING_STEP = 7.4e-06
+SECONDS_PER_EPOCH_EXAMPLE_PARAMETER = 1e-10  # an epoch's arithmetic, whatever the batch size
+SECONDS_PER_HVP = 3.49e-06  # the final sharpness's Hessian-vector products
+SECONDS_PER_HVP_LAYER = 7.32e-05
+SECONDS_PER_HVP_EXAMPLE_PARAMETER = 1.68e-10
 # Hessian-vector products per final sharpness (from a random start, so it varies): a high
 # percentile of those bench/cost_model.py --fit measured.
-HVPS_PER_SHARPNESS = 19
+HVPS_PER_SHARPNESS = 18
 
 BatchSize = Annotated[int, Field(ge=1, le=10 * EXAMPLES_PER_CLASS)]
 
@@ -87,9 +90,8 @@ class Params(DigitsNetwork, DemoParams):
         """``hvps``: the Hessian-vector products a run took, where measured (by the bench's
         fit); otherwise they are predicted."""
         trainings = len(self.step_sizes) * len(self.batch_sizes)
-        epochs = trainings * self.epochs
-        steps_per_epoch = sum(-(-self.examples // batch) for batch in self.batch_sizes)
-        steps = len(self.step_sizes) * self.epochs * steps_per_epoch
+        epochs = len(self.batch_sizes) * self.epochs
+        steps = self.epochs * sum(-(-self.examples // batch) for batch in self.batch_sizes)
         if hvps is None:
             hvps = trainings * HVPS_PER_SHARPNESS
         return {
@@ -100,7 +102,10 @@ class Params(DigitsNetwork, DemoParams):
             "SECONDS_PER_EPOCH": epochs,
             "SECONDS_PER_STEP": steps,
             "SECONDS_PER_STEP_LAYER": steps * self.layer_count,
-            "SECONDS_PER_EPOCH_EXAMPLE_PARAMETER": epochs * self.example_parameters,
+            "SECONDS_PER_TRAINING_STEP": len(self.step_sizes) * steps,
+            "SECONDS_PER_EPOCH_EXAMPLE_PARAMETER": (
+                trainings * self.epochs * self.example_parameters
+            ),
             "SECONDS_PER_HVP": hvps,
             "SECONDS_PER_HVP_LAYER": hvps * self.layer_count,
             "SECONDS_PER_HVP_EXAMPLE_PARAMETER": hvps * self.example_parameters,

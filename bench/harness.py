@@ -1,16 +1,29 @@
-"""An earlier revision beside today's code, for benchmarks that measure both in one run: a
-throwaway git worktree of that revision, with the untracked files a run needs linked in."""
+"""What the benchmarks share: manage.py in a tree, and an earlier revision beside today's code
+(a throwaway git worktree of it, with the untracked files a run needs linked in) for the ones
+that measure both in one run."""
 
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
 # Installed by `make setup`, not committed: plotly.js's bundle and ESLint.
 UNTRACKED_NEEDS = (".cache", "node_modules")
+
+
+def manage(env: dict, *args: str, root: Path = ROOT) -> str:
+    """``manage.py args`` in ``root`` (this tree, or a baseline's); its output, or exit."""
+    done = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
 
 
 @contextmanager
