@@ -370,8 +370,9 @@ def main() -> None:
 
     print(
         "\nper worker: runs executed; compute s (DemoRun.seconds) per run, median, and in all;"
-        " its threads' s on a CPU (well above compute s: torch ran more than one thread), s"
-        " runnable but waiting for a CPU, s asleep (blocked on the database, polling, idle);"
+        " its threads' s on a CPU (about compute s plus start-up; well above, torch would have"
+        " run more than one thread), s runnable but waiting for a CPU, s asleep (blocked on the"
+        " database, polling, idle);"
         " its threads at the end; s from its start to its first claim; s idle at the end"
     )
     print(
