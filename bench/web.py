@@ -29,20 +29,18 @@ today's code, and prints both with their ratios.
 
 import argparse
 import json
-import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import manage, worktree
+from harness import ServedSite, manage, served_site, worktree
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -232,27 +230,15 @@ def latency(root: Path, env: dict, base: str, repeats: int) -> list[dict]:
 
 def measure(root: Path, args: argparse.Namespace) -> dict:
     """Sets up a site from the code in ``root``, serves it and loads it; the figures."""
-    workdir = Path(tempfile.mkdtemp(prefix="bench-web-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "seminar_site.settings.production",
-        "DJANGO_SECRET_KEY": "bench-only",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}"),
-        "WAGTAILADMIN_BASE_URL": f"http://127.0.0.1:{args.port}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "PAGE_CACHE_STAMP_FILE": str(workdir / "pages.stamp"),
-        # The memory probe and the latency runs below come from one address, more than a
-        # visitor may queue or ask for in a minute.
-        "DEMO_CLIENT_RUN_LIMIT": "100",
-        "DEMO_RATE_LIMIT": "1000",
-    }
-    print(f"{root}: migrate, seed, compute the default runs, collectstatic ...", flush=True)
-    manage(env, "migrate", "--noinput", root=root)
-    manage(env, "seed_demo_content", root=root)
-    manage(env, "demo_worker", "--batch", "--no-startup-delay", root=root)
-    manage(env, "collectstatic", "--noinput", root=root)
+    # The memory probe and the latency runs below come from one address, more than a visitor
+    # may queue or ask for in a minute.
+    limits = {"DEMO_CLIENT_RUN_LIMIT": "100", "DEMO_RATE_LIMIT": "1000"}
+    with served_site(root, args.port, **limits) as site:
+        return measure_site(root, site, args)
+
+
+def measure_site(root: Path, site: ServedSite, args: argparse.Namespace) -> dict:
+    env, base, access_log = site.env, site.base, site.access_log
     run_id = manage(
         env,
         "shell",
@@ -262,99 +248,66 @@ def measure(root: Path, args: argparse.Namespace) -> dict:
         root=root,
     ).split()[-1]
     session = manage(env, "shell", "-c", EDITOR_SESSION, root=root).split()[-1]
-
-    access_log = workdir / "access.log"
-    gunicorn = ["gunicorn", "seminar_site.wsgi", "--workers", "2", "--log-level", "warning"]
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            *gunicorn,
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            # Server time: from the worker reading the request to the response written, in us.
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(U)s %(D)s",
-        ],
-        cwd=root,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{args.port}"
     figures: dict = {}
-    try:
-        for _ in range(100):
-            try:
-                fetch(base + TALK)
-                break
-            except OSError:
-                time.sleep(0.2)
-        status, _, html = fetch(base + TALK, encoding="identity")
-        assert status == 200 and b"demo-chart" in html
-        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html.decode())
-        static = next(a for a in assets if a.endswith(".svg"))
+    status, _, html = fetch(base + TALK, encoding="identity")
+    assert status == 200 and b"demo-chart" in html
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html.decode())
+    static = next(a for a in assets if a.endswith(".svg"))
 
-        # Bytes on the wire: the page and its scripts and styles, compressed as a browser asks.
-        first = len(fetch(base + TALK)[2])
-        for asset in assets:
-            _, headers, body = fetch(base + asset)
-            first += len(body)
-        _, page_headers, page_body = fetch(base + TALK)
-        etag = page_headers.get("ETag")
-        repeat_status, _, repeat_body = (
-            fetch(base + TALK, **{"If-None-Match": etag}) if etag else (200, {}, page_body)
-        )
-        _, run_headers, run_body = fetch(base + f"/api/runs/{run_id}", encoding="identity")
-        _, static_headers, _ = fetch(base + static)
-        figures["sizes"] = {
-            "html_kb": len(html) / 1024,
-            "sent_kb": len(page_body) / 1024,
-            "encoding": page_headers.get("Content-Encoding", "identity"),
-            "first_visit_kb": first / 1024,
-            "static_files": len(assets),
-            "repeat_status": repeat_status,
-            "repeat_kb": len(repeat_body) / 1024,
-            "static_cache_control": static_headers.get("Cache-Control"),
-            "run_json_kb": len(run_body) / 1024,
-        }
+    # Bytes on the wire: the page and its scripts and styles, compressed as a browser asks.
+    first = len(fetch(base + TALK)[2])
+    for asset in assets:
+        _, headers, body = fetch(base + asset)
+        first += len(body)
+    _, page_headers, page_body = fetch(base + TALK)
+    etag = page_headers.get("ETag")
+    repeat_status, _, repeat_body = (
+        fetch(base + TALK, **{"If-None-Match": etag}) if etag else (200, {}, page_body)
+    )
+    _, run_headers, run_body = fetch(base + f"/api/runs/{run_id}", encoding="identity")
+    _, static_headers, _ = fetch(base + static)
+    figures["sizes"] = {
+        "html_kb": len(html) / 1024,
+        "sent_kb": len(page_body) / 1024,
+        "encoding": page_headers.get("Content-Encoding", "identity"),
+        "first_visit_kb": first / 1024,
+        "static_files": len(assets),
+        "repeat_status": repeat_status,
+        "repeat_kb": len(repeat_body) / 1024,
+        "static_cache_control": static_headers.get("Cache-Control"),
+        "run_json_kb": len(run_body) / 1024,
+    }
 
-        rows = {}
-        for name, path, headers in (
-            ("home", "/", BROWSER),
-            ("talks", "/talks/", BROWSER),
-            ("talk page", TALK, BROWSER),
-            ("talk page, 304", TALK, {**BROWSER, "If-None-Match": etag or "none"}),
-            ("talk, editor", TALK, {**BROWSER, "Cookie": f"sessionid={session}"}),
-            ("run fetch", f"/api/runs/{run_id}", BROWSER),
-            ("static file", static, BROWSER),
-        ):
-            access_log.write_text("")
-            rows[name] = wrk(base + path, args.seconds, args.connections, headers)
-            time.sleep(0.5)  # let gunicorn flush its log
-            rows[name].update(server_times(access_log, path))
-        figures["rows"] = rows
-        cold = COLD.format(count=args.cold, url=base + TALK)
-        figures["cold_ms"] = json.loads(
-            manage(env, "shell", "-c", cold, root=root).splitlines()[-1]
+    rows = {}
+    for name, path, headers in (
+        ("home", "/", BROWSER),
+        ("talks", "/talks/", BROWSER),
+        ("talk page", TALK, BROWSER),
+        ("talk page, 304", TALK, {**BROWSER, "If-None-Match": etag or "none"}),
+        ("talk, editor", TALK, {**BROWSER, "Cookie": f"sessionid={session}"}),
+        ("run fetch", f"/api/runs/{run_id}", BROWSER),
+        ("static file", static, BROWSER),
+    ):
+        access_log.write_text("")
+        rows[name] = wrk(base + path, args.seconds, args.connections, headers)
+        time.sleep(0.5)  # let gunicorn flush its log
+        rows[name].update(server_times(access_log, path))
+    figures["rows"] = rows
+    cold = COLD.format(count=args.cold, url=base + TALK)
+    figures["cold_ms"] = json.loads(manage(env, "shell", "-c", cold, root=root).splitlines()[-1])
+    # Every worker validates and accepts a run (a new parameter set each), then is measured.
+    for attempt in range(8):
+        body = json.dumps({"steps": 40 + attempt}).encode()
+        request = urllib.request.Request(
+            base + "/api/demos/quadratic-stability/runs",
+            data=body,
+            headers={"Content-Type": "application/json"},
         )
-        # Every worker validates and accepts a run (a new parameter set each), then is measured.
-        for attempt in range(8):
-            body = json.dumps({"steps": 40 + attempt}).encode()
-            request = urllib.request.Request(
-                base + "/api/demos/quadratic-stability/runs",
-                data=body,
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(request) as response:
-                assert response.status in (200, 202), response.status
-        figures["workers"] = worker_memory(server.pid)
-        figures["latency"] = latency(root, env, base, args.latency_repeats)
-        figures["polling"] = Polling.of(root).__dict__
-    finally:
-        server.terminate()
-        server.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+        with urllib.request.urlopen(request) as response:
+            assert response.status in (200, 202), response.status
+    figures["workers"] = worker_memory(site.server.pid)
+    figures["latency"] = latency(root, env, base, args.latency_repeats)
+    figures["polling"] = Polling.of(root).__dict__
     return figures
 
 
