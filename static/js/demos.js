@@ -18,8 +18,14 @@ const DEFAULTS = Object.freeze({
 const PLOT_CONFIG = Object.freeze({
   responsive: true,
   displaylogo: false,
+  // One button, "Download plot as a PNG": plotly.js's others (zoom modes, autoscale, spikes)
+  // are tab stops few visitors need, and the drag and double-click on the chart remain.
+  modeBarButtons: [["toImage"]],
   toImageButtonOptions: { format: "png", scale: 2, filename: "demo" },
 });
+// Charts are drawn when they come within this distance of the viewport, not all at once on
+// load: a talk page carries six, and drawing them is most of the page's work.
+const DRAW_AHEAD = "400px 0px";
 const RUN_STATUSES = new Set(["queued", "running", "done", "failed"]);
 const COMPUTING = "The chart is being computed; it appears here when it is ready.";
 const NO_PLOTLY = "The chart library did not load: reload the page to see this demo.";
@@ -64,7 +70,25 @@ function make(tag, attributes = {}, text) {
   return node;
 }
 
+/** Calls `show` once `node` is near the viewport (at once where the browser cannot tell). */
+function whenNear(node, show) {
+  if (typeof IntersectionObserver === "undefined") {
+    show();
+    return;
+  }
+  const observer = new IntersectionObserver(
+    (entries) => {
+      if (!entries.some((entry) => entry.isIntersecting)) return;
+      observer.disconnect();
+      show();
+    },
+    { rootMargin: DRAW_AHEAD },
+  );
+  observer.observe(node);
+}
+
 function draw(chart, figure) {
+  chart.dataset.drawn = "true";
   chart.querySelector(".demo-placeholder")?.remove();
   return Plotly.react(chart, {
     data: figure.data,
@@ -313,7 +337,11 @@ class DemoWidget extends HTMLElement {
     if (!this.#built) {
       this.#built = true;
       const figure = readJSON(this.#root, "figure");
-      if (isFigure(figure)) this.#guard(draw(this.#parts.chart, figure));
+      const { chart } = this.#parts;
+      // Unless a run of the visitor's has drawn there first.
+      if (isFigure(figure)) {
+        whenNear(chart, () => chart.dataset.drawn || this.#guard(draw(chart, figure)));
+      }
       this.#buildControls();
     }
     const { run, runUrl, status, live } = this.#root.dataset;
@@ -622,5 +650,5 @@ document.addEventListener("demo:done", listRecorded);
 customElements.define("demo-widget", DemoWidget);
 for (const node of document.querySelectorAll(".demo-replay")) {
   if (typeof Plotly === "undefined") node.textContent = NO_PLOTLY;
-  else startReplay(node);
+  else whenNear(node, () => startReplay(node));
 }

@@ -23,6 +23,7 @@ def violations(browser, url: str, width: int, height: int) -> list:
     page.goto(url, wait_until="networkidle")
     # Judge the page as a visitor meets it: with its charts (and their toolbars) drawn.
     for chart in page.locator(".demo-chart, .demo-replay").all():
+        chart.scroll_into_view_if_needed()  # charts are drawn as they come near the viewport
         chart.locator(".main-svg").first.wait_for(timeout=30_000)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
@@ -39,7 +40,16 @@ def test_talk_run_and_listing_pages_have_no_violations(browser, live_server, wid
     run_worker()
     talk = TalkPage.objects.get(slug=FIRST_TALK_SLUG)
     run = talk.demo_runs.first()
-    for path in ("/", "/talks/", talk.url, run.get_absolute_url()):
+    speaker = talk.speakers[0]
+    for path in (
+        "/",
+        "/talks/",
+        talk.url,
+        run.get_absolute_url(),
+        f"/speakers/{speaker.slug}/",
+        "/search/?q=gradient",  # results: talk cards under the page's heading
+        "/search/?q=nothing-matches-this",
+    ):
         assert violations(browser, live_server.url + path, *WIDTHS[width]) == [], path
     # The page a damaged run gets instead of a 500.
     damaged = talk.demo_runs.exclude(pk=run.pk).first()

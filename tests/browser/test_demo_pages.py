@@ -56,6 +56,8 @@ def worker(settings):
 
 
 def chart_ready(page, index=0):
+    # Charts are drawn as they come near the viewport, as a visitor scrolls to them.
+    page.locator(".demo .demo-chart").nth(index).scroll_into_view_if_needed()
     page.wait_for_function(
         f"() => document.querySelectorAll('.demo .demo-chart')[{index}]"
         "?.querySelector('.main-svg')",
@@ -67,10 +69,19 @@ def test_the_seeded_talk_shows_its_precomputed_charts(page, live_server, artifac
     call_command("seed_demo_content", verbosity=0)
     run_worker()  # what `make run`'s worker does after seeding
     talk = TalkPage.objects.get(slug=FIRST_TALK_SLUG)
-    page.goto(live_server.url + talk.url)
+    page.goto(live_server.url + talk.url, wait_until="networkidle")
+    # Only the charts near the viewport are drawn on load; the rest as the visitor scrolls.
+    drawn = (
+        "[...document.querySelectorAll('.demo .demo-chart')]"
+        ".map(chart => !!chart.querySelector('.main-svg'))"
+    )
+    assert page.evaluate(drawn)[-1] is False
     for index in range(page.locator(".demo").count()):
         chart_ready(page, index)
     assert page.locator(".demo").count() == 6
+    assert all(page.evaluate(drawn))
+    # The chart's toolbar offers one thing: its PNG.
+    assert page.locator(".demo-chart").first.locator(".modebar-btn").count() == 1
     titles = page.locator(".demo .gtitle").all_text_contents()
     assert any("Sharpness rises to 2/η" in t for t in titles)
     assert not [url for url in page.requests if "/api/" in url]  # nothing computed on view
