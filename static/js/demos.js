@@ -70,6 +70,28 @@ function make(tag, attributes = {}, text) {
   return node;
 }
 
+/** plotly.js could not be loaded (blocked, offline, or the page names none). */
+class PlotlyMissing extends Error {}
+
+let plotlyLoading = null;
+
+/** plotly.js, loaded once, when the first chart is about to be drawn. */
+function loadPlotly() {
+  if (typeof Plotly !== "undefined") return Promise.resolve();
+  plotlyLoading ??= new Promise((resolve, reject) => {
+    const src = document.querySelector("script[data-plotly]")?.dataset.plotly;
+    if (!src) {
+      reject(new PlotlyMissing(NO_PLOTLY));
+      return;
+    }
+    const script = make("script", { src });
+    script.addEventListener("load", () => resolve());
+    script.addEventListener("error", () => reject(new PlotlyMissing(NO_PLOTLY)));
+    document.head.append(script);
+  });
+  return plotlyLoading;
+}
+
 /** Calls `show` once `node` is near the viewport (at once where the browser cannot tell). */
 function whenNear(node, show) {
   if (typeof IntersectionObserver === "undefined") {
@@ -87,8 +109,9 @@ function whenNear(node, show) {
   observer.observe(node);
 }
 
-function draw(chart, figure) {
+async function draw(chart, figure) {
   chart.dataset.drawn = "true";
+  await loadPlotly();
   chart.querySelector(".demo-placeholder")?.remove();
   return Plotly.react(chart, {
     data: figure.data,
@@ -329,10 +352,6 @@ class DemoWidget extends HTMLElement {
       formError: this.#root.querySelector(".demo-form-error"),
       runButton: this.#root.querySelector('.demo-controls [type="submit"]'),
     };
-    if (typeof Plotly === "undefined") {
-      this.#say(NO_PLOTLY);
-      return;
-    }
     this.#settings = settingsFrom(this.#root.dataset);
     if (!this.#built) {
       this.#built = true;
@@ -342,7 +361,14 @@ class DemoWidget extends HTMLElement {
       if (isFigure(figure)) {
         whenNear(chart, () => chart.dataset.drawn || this.#guard(draw(chart, figure)));
       }
-      this.#buildControls();
+      const box = this.#parts.controlsBox;
+      if (box instanceof HTMLDetailsElement && !box.open) {
+        // Built when first opened: six demos' controls are hundreds of elements that most
+        // visitors never open, and the page's work on load.
+        box.addEventListener("toggle", () => this.#buildControls(), { once: true });
+      } else {
+        this.#buildControls();
+      }
     }
     const { run, runUrl, status, live } = this.#root.dataset;
     if (run && status !== "done" && status !== "failed") {
@@ -362,6 +388,10 @@ class DemoWidget extends HTMLElement {
   /** Shows the visitor a clear message if a step fails unexpectedly, and still logs the error. */
   #guard(promise) {
     promise.catch((error) => {
+      if (error instanceof PlotlyMissing) {
+        this.#finish(NO_PLOTLY);
+        return;
+      }
       this.#finish("Something went wrong while showing this demo: reload the page to try again.");
       throw error;
     });
@@ -617,6 +647,13 @@ class DemoWidget extends HTMLElement {
 async function startReplay(node) {
   const figure = readJSON(node, "replay");
   if (!isFigure(figure)) return;
+  try {
+    await loadPlotly();
+  } catch (error) {
+    if (!(error instanceof PlotlyMissing)) throw error;
+    node.textContent = NO_PLOTLY;
+    return;
+  }
   const layout = isObject(figure.layout) ? figure.layout : {};
   await Plotly.newPlot(node, figure.data, layout, PLOT_CONFIG);
   // Keep the final figure's axes while frames show the early, smaller picture. After drawing,
@@ -649,6 +686,5 @@ function listRecorded(event) {
 document.addEventListener("demo:done", listRecorded);
 customElements.define("demo-widget", DemoWidget);
 for (const node of document.querySelectorAll(".demo-replay")) {
-  if (typeof Plotly === "undefined") node.textContent = NO_PLOTLY;
-  else whenNear(node, () => startReplay(node));
+  whenNear(node, () => startReplay(node));
 }

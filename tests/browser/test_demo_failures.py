@@ -220,3 +220,15 @@ def test_the_presenters_run_is_recorded_and_listed(page, live_server, talk):
     )
     # Wagtail's userbar (shown to editors) logs its accessibility checks as errors: not ours.
     assert [error for error in page.console_errors if not error.startswith("axe.run")] == []
+
+
+def test_a_chart_library_that_does_not_load_is_said_plainly(page, live_server, talk):
+    # plotly.js loads when the first chart comes near the viewport; blocked, the widget says so.
+    page.route(re.compile(r"/plotly[^/]*\.js$"), lambda route: route.abort())
+    run = DemoRun.objects.get()
+    DemoRun.objects.filter(pk=run.pk).update(
+        status=DemoRun.Status.DONE, progress=1.0, figure={"data": [], "layout": {}}
+    )
+    page.goto(live_server.url + talk.url)
+    page.locator(".demo").scroll_into_view_if_needed()
+    expect(page.locator(".demo-message")).to_have_text(re.compile("chart library did not load"))
