@@ -232,6 +232,10 @@ WAGTAILFRONTENDCACHE = (
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = "Seminar"
+# The one login is Wagtail's: the presenter view sends a signed-out editor there and back.
+LOGIN_URL = "wagtailadmin_login"
+# Slugs in ASCII: a title's "2η" must not become "%CE%B7" in every link that is shared.
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "pptx", "key", "odp", "zip"]

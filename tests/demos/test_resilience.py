@@ -27,10 +27,10 @@ from demos.models import (
 )
 from demos.registry import get_demo
 from demos.runs import NO_WORKER_NOTICE, RateLimited, recover_lost_runs, request_run
-from demos.worker import mark_orphaned_tasks, prune
+from demos.worker import housekeeping, mark_orphaned_tasks, prune
 from tests.conftest import require
 from tests.demos.conftest import post, run_worker
-from tests.factories import make_talk
+from tests.factories import make_site, make_talk
 
 pytestmark = pytest.mark.django_db
 
@@ -393,3 +393,13 @@ def test_a_run_queued_while_lost_runs_are_looked_for_is_not_one_of_them():
     assert arrived[0].status == DemoRun.Status.QUEUED
     assert arrived[0] not in lost
     assert DBTaskResult.objects.count() == 1
+
+
+def test_a_talk_scheduled_for_publication_goes_live_with_the_workers_housekeeping(client):
+    # No cron job under `make run`: the demo worker publishes what has come due.
+    talk = make_talk(make_site(), publish=False, title="Scheduled")
+    talk.go_live_at = timezone.now() - timedelta(minutes=1)
+    talk.save_revision(approved_go_live_at=talk.go_live_at)
+    assert client.get(talk.url).status_code == 404
+    housekeeping("test-worker")
+    assert client.get(talk.url).status_code == 200  # and visitors' copies know it at once

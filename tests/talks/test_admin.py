@@ -10,8 +10,10 @@ from django.utils import timezone
 from wagtail.models import Revision
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
+from demos.blocks import demo_block
+from demos.registry import get_demo
 from talks.models import Speaker, TalkPage, Venue
-from tests.factories import make_speaker, make_venue
+from tests.factories import make_speaker, make_talk, make_venue
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +148,29 @@ def test_editors_group_can_manage_speakers_but_not_publish(db):
         "change_venue",
         "access_admin",
     } <= codenames
+
+
+def test_the_presenter_view_sends_a_signed_out_editor_to_the_login_and_back(client, series):
+    quadratic = get_demo("quadratic-stability")
+    talk = make_talk(series, publish=False)
+    params = quadratic.params().model_dump(mode="json")
+    talk.body = [("demo_quadratic_stability", demo_block(quadratic).to_python({"params": params}))]
+    talk.save_revision().publish()
+    present = talk.url + "present/"
+    to_login = client.get(present)
+    assert to_login.status_code == 302
+    login_url = to_login["Location"]
+    assert login_url.startswith("/admin/login/") and "next=" in login_url
+    assert client.get(login_url).status_code == 200  # Wagtail's login, not a 404
+    editor = User.objects.create_user("presenter", "p@example.org", "a-long-pass-phrase")
+    editor.groups.add(Group.objects.get(name="Moderators"))
+    back = client.post(
+        login_url, {"username": "presenter", "password": "a-long-pass-phrase", "next": present}
+    )
+    assert back.status_code == 302 and back["Location"] == present
+    assert client.get(present).status_code == 200
+
+
+def test_slugs_made_from_titles_are_ascii(series):
+    # "2η" in a slug becomes "%CE%B7" in every link a visitor copies.
+    assert make_talk(series, title="Sharpness at 2η, really").slug == "sharpness-at-2-really"
