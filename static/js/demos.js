@@ -346,6 +346,7 @@ class DemoWidget extends HTMLElement {
       chart: this.#root.querySelector(".demo-chart"),
       progress: this.#root.querySelector(".demo-progress"),
       message: this.#root.querySelector(".demo-message"),
+      announce: this.#root.querySelector(".demo-announce"),
       permalink: this.#root.querySelector(".demo-permalink"),
       controlsBox: this.#root.querySelector(".demo-controls-box"),
       form: this.#root.querySelector(".demo-controls"),
@@ -430,10 +431,17 @@ class DemoWidget extends HTMLElement {
     this.#root.classList.toggle("is-busy", busy);
   }
 
+  /** Tells screen readers `text` (a live region): only the moments that matter. */
+  #announce(text) {
+    const region = this.#parts.announce;
+    if (region && text && region.textContent !== text) region.textContent = text;
+  }
+
   /** Stops showing progress and leaves `text` for the visitor. */
   #finish(text) {
     if (this.#parts.progress) this.#parts.progress.hidden = true;
     this.#say(text);
+    this.#announce(text);
   }
 
   /** What the chart's place says while no chart is drawn in it (the server's text at first). */
@@ -559,6 +567,7 @@ class DemoWidget extends HTMLElement {
     const { chart, progress } = this.#parts;
     let failures = 0;
     let queuedSince = null;
+    let quarterAnnounced = -1;
     progress.hidden = false;
     this.#placeholder(COMPUTING);
     while (ticket === this.#ticket) {
@@ -619,9 +628,15 @@ class DemoWidget extends HTMLElement {
           return;
         }
         this.#say(run.notice || "Waiting for a worker…", true);
+        this.#announce(run.notice || "Waiting for a worker…");
       } else {
         queuedSince = null;
         this.#say(`Computing… ${Math.round(100 * run.progress)}%`, true);
+        const quarter = Math.min(3, Math.floor(4 * run.progress));
+        if (quarter > quarterAnnounced) {
+          quarterAnnounced = quarter;
+          this.#announce(quarter ? `Computing… ${25 * quarter}%` : "Computing the chart…");
+        }
       }
       await sleep(wait);
       wait = Math.min(pollMs, wait * 1.5);
@@ -638,6 +653,8 @@ class DemoWidget extends HTMLElement {
       if (run.seconds !== null) link.after(` · computed in ${run.seconds.toFixed(2)} s`);
       this.#parts.permalink.hidden = false;
     }
+    const seconds = run.seconds === null ? "" : ` in ${run.seconds.toFixed(1)} s`;
+    this.#announce(`Run ${run.id} finished${seconds}: the chart shows it.`);
     this.#root.dispatchEvent(new CustomEvent("demo:done", { detail: run, bubbles: true }));
   }
 }

@@ -1,5 +1,6 @@
 """Demos on talk pages in a real Chromium, with a real task worker computing the runs."""
 
+import re
 import threading
 import time
 
@@ -112,6 +113,15 @@ def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, w
     last_step = "Math.max(...document.querySelector('.demo-chart').data[0].x)"
     assert page.evaluate(last_step) == 400
 
+    # What a screen reader hears: the live region's texts, recorded as they change.
+    page.evaluate(
+        """() => {
+            window.announced = [];
+            const region = document.querySelector('.demo-announce');
+            new MutationObserver(() => window.announced.push(region.textContent))
+                .observe(region, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
     page.locator(".demo-controls-box summary").click()
     steps = page.locator('.demo-field[data-name="steps"] input[type=number]')
     steps.fill("3000")
@@ -127,6 +137,10 @@ def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, w
         time.sleep(0.05)
     assert page.evaluate(last_step) == 3000  # the chart shows the new run
     assert any(0 < value < 1 for value in seen), seen  # the progress bar moved
+    # Announced sparingly: the start, quarters, the end; not each of the bar's moves.
+    announced = page.evaluate("window.announced")
+    assert 2 <= len(announced) <= 6, announced
+    assert re.fullmatch(r"Run \S+ finished in [\d.]+ s: the chart shows it\.", announced[-1])
     page.screenshot(path=artifacts / "demo-after-new-run.png", full_page=True)
 
     link = page.locator(".demo-permalink a")
