@@ -464,22 +464,31 @@ class DemoWidget extends HTMLElement {
       node.textContent = "";
     }
     formError.hidden = true;
+    for (const input of form.querySelectorAll("[aria-invalid]")) {
+      input.removeAttribute("aria-invalid");
+    }
     const items = Array.isArray(detail) ? detail.filter((item) => isObject(item)) : [];
+    let first = null; // the first field named: focused, so the visitor is taken to it
     for (const item of items) {
       const field = typeof item.field === "string" ? item.field : "";
       const message = typeof item.message === "string" ? item.message : "is not valid";
-      const slot = form.querySelector(
-        `.demo-field[data-name="${CSS.escape(field.split(".")[0])}"] .demo-field-error`
-      );
+      const name = CSS.escape(field.split(".")[0]);
+      const box = form.querySelector(`.demo-field[data-name="${name}"]`);
+      const slot = box?.querySelector(".demo-field-error");
       if (slot) {
         slot.textContent = message;
         slot.hidden = false;
+        for (const input of box.querySelectorAll("input, select")) {
+          input.setAttribute("aria-invalid", "true");
+        }
+        first ??= box.querySelector("input:not([type=range]), select");
       } else {
         formError.textContent = field ? `${field}: ${message}` : message;
         formError.hidden = false;
       }
     }
     if (items.length && this.#parts.controlsBox) this.#parts.controlsBox.open = true;
+    first?.focus();
   }
 
   #csrfHeaders() {

@@ -139,6 +139,15 @@ def test_bad_parameters_are_named_beside_their_fields(page, live_server, talk):
     expect(error).to_be_visible()
     expect(error).not_to_be_empty()
     expect(page.locator(".demo-field-error:visible")).to_have_count(1)
+    # Marked for screen readers, and the visitor is taken to it.
+    box = page.locator('.demo-field[data-name="step_size"] input[type=number]')
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_be_focused()
+    expect(page.locator("[aria-invalid]")).to_have_count(2)  # its slider and its box
+    # Fixed and run again, the mark goes.
+    box.fill("0.1")
+    page.locator(".demo-controls button[type=submit]").click()
+    expect(page.locator("[aria-invalid]")).to_have_count(0)
 
 
 def test_a_busy_server_holds_the_run_button_for_as_long_as_it_asks(page, live_server, talk):
