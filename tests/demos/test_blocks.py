@@ -10,6 +10,7 @@ from wagtail import blocks
 from demos.blocks import demo_block, parameter_block
 from demos.models import DemoRun, run_key
 from demos.registry import get_demo
+from demos.runs import request_run
 from tests.demos.conftest import run_worker
 from tests.factories import make_talk
 
@@ -129,3 +130,14 @@ def test_markup_in_captions_and_figures_never_runs(client, series):
     assert "&lt;script&gt;alert(&#x27;caption&#x27;)" in page
     figure = page.split('data-json="figure"><script type="application/json">')[1]
     assert json.loads(figure.split("</script>")[0])["layout"]["title"]["text"].startswith("</")
+
+
+def test_a_run_page_lists_parameters_by_title_with_units_and_the_seed_once(client):
+    edge = get_demo("edge-of-stability")
+    run, _ = request_run(edge, edge.params.model_validate({"steps": 12, "seed": 7}))
+    page = client.get(f"/runs/{run.public_id}/").content.decode()
+    table = page[page.index('<table class="params-table">') : page.index("</table>")]
+    assert "Sharpness every</th><td>20 steps</td>" in table
+    assert "Step sizes</th><td>0.05, 0.1, 0.2</td>" in table
+    assert "sharpness_every" not in table and "Seed" not in table
+    assert page.count("<dt>Seed</dt><dd>7</dd>") == 1
