@@ -76,17 +76,13 @@ def lighthouse(url: str, tries: int = 3) -> dict:
     def value(audit: str) -> float | None:
         return audits.get(audit, {}).get("numericValue")
 
+    unused_scripts = audits.get("unused-javascript", {}).get("details", {}).get("items", [])
     return {
         "scores": {c: round(100 * report["categories"][c]["score"]) for c in CATEGORIES},
         "tbt_ms": value("total-blocking-time"),
         "tti_ms": value("interactive"),
         "dom_elements": value("dom-size"),
-        "unused_js_kib": (value("unused-javascript") is not None)
-        and sum(
-            item.get("wastedBytes", 0)
-            for item in audits["unused-javascript"].get("details", {}).get("items", [])
-        )
-        / 1024,
+        "unused_js_kib": sum(item.get("wastedBytes", 0) for item in unused_scripts) / 1024,
         "failed": sorted(
             f"{ref['id']} ({ref.get('group', '')})"
             for category in ("accessibility", "best-practices", "seo")

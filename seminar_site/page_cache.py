@@ -124,9 +124,11 @@ _sites: tuple[str, float, list[KnownSite]] | None = None  # generation, loaded a
 
 
 def known_sites(current_generation: str) -> list[KnownSite]:
-    """Wagtail's sites, loaded again when the generation changes (saving a site invalidates)."""
+    """Wagtail's sites, loaded again when the generation changes (saving a site invalidates),
+    and at least every PAGE_CACHE_SECONDS, like everything else that changes without a signal."""
     global _sites
-    if _sites is None or _sites[0] != current_generation or _sites[1] < time.monotonic() - 60:
+    stale = time.monotonic() - settings.PAGE_CACHE_SECONDS
+    if _sites is None or _sites[0] != current_generation or _sites[1] < stale:
         _sites = (
             current_generation,
             time.monotonic(),
