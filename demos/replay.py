@@ -2,7 +2,7 @@
 
 Each frame holds only the traces that changed, matched to the final figure's traces by their
 type, name and axes (a partial figure may lack traces that had not started yet). The worker
-builds replays; the controls are the same as every demo's animations (sims/plotting.py).
+builds replays; the page plays them with its own controls (static/js/demos.js).
 """
 
 from __future__ import annotations
@@ -10,11 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from demos.compact import TRACE_TYPES
-from demos.sims.plotting import frame_slider, play_pause_buttons
-
-DEFAULT_BOTTOM_MARGIN = 80  # plotly.js's default, in pixels
-BUTTONS_HEIGHT = 40  # pixels for the play and pause buttons, on a row of their own
-CONTROLS_HEIGHT = 150  # pixels added under the figure: the buttons, then the slider below them
 
 
 def trace_identity(traces: list[dict]) -> list[tuple]:
@@ -75,14 +70,12 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
         frames.append({"name": _frame_name(fraction), "data": data, "traces": moving})
     names = [frame["name"] for frame in frames]
     layout = dict(final.get("layout", {}))
-    # The controls go below whatever the figure keeps under its plots (axis titles, legend).
-    bottom = (layout.get("margin") or {}).get("b", DEFAULT_BOTTOM_MARGIN)
-    layout["margin"] = {**(layout.get("margin") or {}), "b": bottom + CONTROLS_HEIGHT}
-    if layout.get("height"):
-        layout["height"] += CONTROLS_HEIGHT
-    layout["updatemenus"] = [play_pause_buttons(names, x=0, y=0, pad={"t": bottom + 10})]
-    # Below the buttons, not beside them: side by side they overlap on a narrow chart.
-    layout["sliders"] = [
-        frame_slider(names, names, "Run progress: ", y=0, pad={"t": bottom + 10 + BUTTONS_HEIGHT})
-    ]
+    # The page plays the frames with controls of its own (HTML buttons and a range input, which
+    # a keyboard and a screen reader can use): the figure says which frames, labelled how.
+    layout.pop("updatemenus", None)
+    layout.pop("sliders", None)
+    layout["meta"] = {
+        **(layout.get("meta") or {}),
+        "frames": {"names": names, "labels": names, "label": "Run progress"},
+    }
     return {"data": traces, "layout": layout, "frames": frames}

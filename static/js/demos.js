@@ -26,6 +26,10 @@ const PLOT_CONFIG = Object.freeze({
 // Charts are drawn when they come within this distance of the viewport, not all at once on
 // load: a talk page carries six, and drawing them is most of the page's work.
 const DRAW_AHEAD = "400px 0px";
+// Below this viewport width a figure's phone layout (layout.meta.phone: panels stacked, legend
+// below) replaces its desktop one.
+const PHONE = window.matchMedia?.("(max-width: 640px)") ?? { matches: false };
+const FRAME_MS = 120; // between two frames of an animation played
 const RUN_STATUSES = new Set(["queued", "running", "done", "failed"]);
 const COMPUTING = "The chart is being computed; it appears here when it is ready.";
 const NO_PLOTLY = "The chart library did not load: reload the page to see this demo.";
@@ -109,16 +113,194 @@ function whenNear(node, show) {
   observer.observe(node);
 }
 
+/** Sets `value` at a Plotly.relayout path ("xaxis2.domain", "annotations[3].y") in `target`. */
+function setPath(target, path, value) {
+  const keys = path.split(/\.|\[(\d+)\]/).filter((key) => key !== undefined && key !== "");
+  let node = target;
+  keys.slice(0, -1).forEach((key, i) => {
+    const next = /^\d+$/.test(keys[i + 1]) ? [] : {};
+    if (!isObject(node[key]) && !Array.isArray(node[key])) node[key] = next;
+    node = node[key];
+  });
+  node[keys.at(-1)] = value;
+}
+
+/** The frames an animated figure plays, named and labelled: a replay says so in
+ * layout.meta.frames; a demo's own animation in its plotly.js slider, whose steps are read. */
+function framesOf(figure) {
+  if (!Array.isArray(figure.frames) || !figure.frames.length) return null;
+  const meta = figure.layout?.meta?.frames;
+  if (isObject(meta) && Array.isArray(meta.names)) {
+    const labels = Array.isArray(meta.labels) ? meta.labels : meta.names;
+    return { names: meta.names, labels, label: String(meta.label ?? "Frame") };
+  }
+  const steps = figure.layout?.sliders?.[0]?.steps;
+  if (!Array.isArray(steps)) return null;
+  const names = steps.map((step) => step?.args?.[0]?.[0]).filter((name) => name !== null && name !== undefined);
+  if (names.length !== steps.length) return null;
+  const prefix = String(figure.layout.sliders[0].currentvalue?.prefix ?? "Frame");
+  return { names, labels: steps.map((step) => String(step.label)), label: prefix.replace(/[:\s]+$/, "") };
+}
+
+/** The layout to draw `figure` with here: the phone's on a narrow screen, and without
+ * plotly.js's animation controls, which a FramePlayer replaces. */
+function layoutFor(figure) {
+  const layout = structuredClone(isObject(figure.layout) ? figure.layout : {});
+  const phone = layout.meta?.phone;
+  if (PHONE.matches && isObject(phone)) {
+    for (const [path, value] of Object.entries(phone)) setPath(layout, path, value);
+  }
+  if (framesOf(figure)) {
+    delete layout.sliders;
+    delete layout.updatemenus;
+  }
+  return layout;
+}
+
+const drawnFigures = new WeakMap(); // chart -> the figure drawn in it, to redraw and tabulate
+
 async function draw(chart, figure) {
   chart.dataset.drawn = "true";
   await loadPlotly();
   chart.querySelector(".demo-placeholder")?.remove();
-  return Plotly.react(chart, {
+  chart.hidden = false;
+  drawnFigures.set(chart, figure);
+  await Plotly.react(chart, {
     data: figure.data,
-    layout: isObject(figure.layout) ? figure.layout : {},
+    layout: layoutFor(figure),
     frames: Array.isArray(figure.frames) ? figure.frames : [],
     config: PLOT_CONFIG,
   });
+  chart.dispatchEvent(new CustomEvent("demo:drawn", { detail: figure, bubbles: true }));
+}
+
+// Turning a phone, or resizing a window across the width, redraws the charts in the other layout.
+PHONE.addEventListener?.("change", () => {
+  for (const chart of document.querySelectorAll('[data-drawn="true"]')) {
+    const figure = drawnFigures.get(chart);
+    if (figure) draw(chart, figure);
+  }
+});
+
+/**
+ * Play, pause and a range input over an animated chart's frames: HTML controls that a keyboard
+ * reaches and a screen reader names (plotly.js draws its own in SVG, which neither can use).
+ */
+class FramePlayer {
+  constructor(chart, frames, onReady) {
+    this.chart = chart;
+    this.frames = frames;
+    this.index = frames.names.length - 1; // a chart shows its last frame until played
+    this.playing = false;
+    const id = `frames-${++uid}`;
+    this.box = make("div", { class: "frame-player", role: "group", "aria-label": `${frames.label}: animation` });
+    this.button = make("button", { type: "button", class: "frame-play", "aria-controls": id }, "▶ Play");
+    this.range = make("input", {
+      id,
+      type: "range",
+      min: 0,
+      max: frames.names.length - 1,
+      step: 1,
+      value: this.index,
+      "aria-label": frames.label,
+    });
+    this.output = make("output", { for: id, "aria-hidden": "true" });
+    this.box.append(this.button, this.range, this.output);
+    this.#show(this.index);
+    this.button.addEventListener("click", () => (this.playing ? this.pause() : this.play()));
+    this.range.addEventListener("input", () => {
+      this.pause();
+      this.#go(Number(this.range.value));
+    });
+    chart.on?.("plotly_animatingframe", (event) => {
+      const index = this.frames.names.indexOf(event.name);
+      if (index >= 0) this.#show(index);
+    });
+    // The end of the frames played (plotly.js's promise may settle before the last frame).
+    chart.on?.("plotly_animated", () => this.#stopped());
+    onReady?.(this);
+  }
+
+  #show(index) {
+    this.index = index;
+    this.range.value = index;
+    const label = this.frames.labels[index] ?? "";
+    this.range.setAttribute("aria-valuetext", `${this.frames.label}: ${label}`);
+    this.output.textContent = `${this.frames.label}: ${label}`;
+  }
+
+  #go(index) {
+    this.#show(index);
+    return Plotly.animate(this.chart, [this.frames.names[index]], {
+      frame: { duration: 0, redraw: true },
+      transition: { duration: 0 },
+      mode: "immediate",
+    });
+  }
+
+  async play() {
+    const last = this.frames.names.length - 1;
+    const from = this.index >= last ? 0 : this.index; // at the end, play from the start
+    this.playing = true;
+    this.button.textContent = "❚❚ Pause";
+    this.chart.dataset.playing = "true";
+    await Plotly.animate(this.chart, this.frames.names.slice(from), {
+      frame: { duration: FRAME_MS, redraw: true },
+      transition: { duration: 0 },
+      mode: "immediate",
+    });
+  }
+
+  pause() {
+    if (!this.playing) return;
+    Plotly.animate(this.chart, [null], { frame: { duration: 0 }, mode: "immediate" });
+    this.#stopped();
+  }
+
+  #stopped() {
+    if (!this.playing) return;
+    this.playing = false;
+    this.button.textContent = "▶ Play";
+    delete this.chart.dataset.playing;
+  }
+}
+
+/** Gives an animated chart its FramePlayer, after the chart (one per chart, the latest). */
+function addFramePlayer(chart, figure) {
+  chart.nextElementSibling?.classList.contains("frame-player") && chart.nextElementSibling.remove();
+  const frames = framesOf(figure);
+  if (!frames) return null;
+  const player = new FramePlayer(chart, frames);
+  chart.after(player.box);
+  return player;
+}
+
+/** A figure's lines as a table a screen reader can browse: each line's points, x and y ranges,
+ * first and last values (every point is in the CSV). */
+function dataTable(figure) {
+  const table = make("table", { class: "data-table" });
+  table.append(make("caption", { class: "visually-hidden" }, "The chart's lines"));
+  const head = make("tr");
+  for (const title of ["Line", "Points", "x from … to", "y first → last", "y lowest … highest"]) {
+    head.append(make("th", { scope: "col" }, title));
+  }
+  table.append(make("thead")).append(head);
+  const body = table.appendChild(make("tbody"));
+  const number = (value) =>
+    typeof value === "number" && Number.isFinite(value) ? String(Number(value.toPrecision(4))) : "–";
+  figure.data.forEach((trace, i) => {
+    if (!isObject(trace) || !Array.isArray(trace.y) || !trace.y.length) return;
+    const ys = trace.y.filter((y) => typeof y === "number" && Number.isFinite(y));
+    const xs = Array.isArray(trace.x) ? trace.x : [];
+    const row = make("tr");
+    row.append(make("th", { scope: "row" }, String(trace.name || `line ${i + 1}`).replace(/<[^>]*>/g, "")));
+    row.append(make("td", {}, String(trace.y.length)));
+    row.append(make("td", {}, xs.length ? `${number(xs[0])} … ${number(xs.at(-1))}` : "–"));
+    row.append(make("td", {}, `${number(trace.y[0])} → ${number(trace.y.at(-1))}`));
+    row.append(make("td", {}, ys.length ? `${number(Math.min(...ys))} … ${number(Math.max(...ys))}` : "–"));
+    body.append(row);
+  });
+  return table;
 }
 
 // --- the API: every answer checked before use -----------------------------------------------
@@ -260,6 +442,7 @@ function buildField(name, spec, value) {
       "data-kind": integer ? "integer" : "number",
     });
     input.value = value ?? "";
+    nudgeOnArrows(input, { range, integer });
     const span = range.max - range.min;
     // A slider helps for bounded, not astronomically wide ranges (not for seeds).
     if (Number.isFinite(span) && !(integer && span > 1e6)) {
@@ -277,31 +460,72 @@ function buildField(name, spec, value) {
   return field;
 }
 
+/** The low end of a log-scale slider over `range`, or null where a linear one fits: the range
+ * spans decades above zero (a step size in (0, 10], a batch from 1 to 1,000). Zero itself, where
+ * allowed, needs a linear slider. */
+function logLow(range, exclusiveMin) {
+  const low = range.min > 0 ? range.min : exclusiveMin && range.min === 0 ? range.max / 1000 : null;
+  return low !== null && range.max / low >= 100 ? low : null;
+}
+
+/** Three significant digits, without trailing zeros (0.15, not 0.150; 100, not 1e+2). */
+const tidy = (value, integer) => (integer ? Math.round(value) : Number(Number(value).toPrecision(3)));
+
 function sliderRow(input, { title, range, integer, exclusiveMin }) {
   const span = range.max - range.min;
-  const step = integer ? Math.max(1, Math.round(span / 200)) : span / 200;
+  // Where a parameter spans decades (a step size from 0.001 to 10, a batch from 1 to 1,000) the
+  // slider moves through them evenly: its value is the logarithm; the box holds the number.
+  const low = logLow(range, exclusiveMin);
+  const logScale = low !== null;
+  const toSlider = (value) => (logScale ? Math.log10(Math.max(low, value)) : value);
+  const fromSlider = (value) => tidy(logScale ? 10 ** value : value, integer);
+  let step = integer ? Math.max(1, Math.round(span / 200)) : span / 200;
+  if (logScale) step = (Math.log10(range.max) - Math.log10(low)) / 200;
   const slider = make("input", {
     type: "range",
-    min: exclusiveMin ? range.min + step : range.min,
-    max: range.max,
+    min: logScale ? Math.log10(low) : exclusiveMin ? range.min + step : range.min,
+    max: toSlider(range.max),
     step,
     "aria-label": `${title} slider`,
-    tabindex: "-1",
   });
-  slider.value = input.value;
+  // A screen reader says the parameter's value, not the slider's logarithm.
+  const say = () => slider.setAttribute("aria-valuetext", input.value);
+  const follow = () => {
+    const value = Number(input.value);
+    if (input.value.trim() !== "" && Number.isFinite(value)) slider.value = toSlider(value);
+    say();
+  };
+  follow();
   slider.addEventListener("input", () => {
-    // Three significant digits, without trailing zeros (0.15, not 0.150; 100, not 1).
-    input.value = integer ? slider.value : String(Number(Number(slider.value).toPrecision(3)));
+    input.value = String(fromSlider(Number(slider.value)));
+    say();
   });
   slider.addEventListener("change", () => {
     input.dispatchEvent(new Event("change", { bubbles: true }));
   });
-  input.addEventListener("input", () => {
-    slider.value = input.value;
-  });
+  input.addEventListener("input", follow);
   const row = make("div", { class: "demo-slider-row" });
   row.append(slider, input);
   return row;
+}
+
+/** ArrowUp/ArrowDown in a number box change its value's second significant digit (0.18 → 0.19,
+ * 2,000 → 2,100), within the bounds, where the browser would add 1 (0.18 → 1.18). */
+function nudgeOnArrows(input, { range, integer }) {
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
+    const value = Number(input.value);
+    if (input.value.trim() === "" || !Number.isFinite(value)) return;
+    event.preventDefault();
+    const direction = event.key === "ArrowUp" ? 1 : -1;
+    const step = Math.max(integer ? 1 : 0, 10 ** (Math.floor(Math.log10(Math.abs(value) || 1)) - 1));
+    let next = tidy(value + direction * step, integer);
+    if (Number.isFinite(range.max)) next = Math.min(range.max, next);
+    if (Number.isFinite(range.min)) next = Math.max(range.min, next);
+    input.value = String(next);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
 }
 
 function readValue(input) {
@@ -338,6 +562,7 @@ class DemoWidget extends HTMLElement {
   #built = false;
   #parts = null;
   #settings = DEFAULTS;
+  #initialRun = null; // the run the page came with (the talk's default), to compare a fork with
 
   connectedCallback() {
     this.#root = this.querySelector("figure.demo");
@@ -352,12 +577,18 @@ class DemoWidget extends HTMLElement {
       form: this.#root.querySelector(".demo-controls"),
       formError: this.#root.querySelector(".demo-form-error"),
       runButton: this.#root.querySelector('.demo-controls [type="submit"]'),
+      summary: this.#root.querySelector(".demo-summary"),
+      data: this.#root.querySelector(".demo-data"),
+      csv: this.#root.querySelector(".demo-csv"),
     };
     this.#settings = settingsFrom(this.#root.dataset);
     if (!this.#built) {
       this.#built = true;
       const figure = readJSON(this.#root, "figure");
-      const { chart } = this.#parts;
+      const { chart, data } = this.#parts;
+      if (this.#root.dataset.status === "done") this.#initialRun = this.#root.dataset.run ?? null;
+      chart.addEventListener("demo:drawn", (event) => this.#drawn(event.detail));
+      data?.addEventListener("toggle", () => this.#tabulate());
       // Unless a run of the visitor's has drawn there first.
       if (isFigure(figure)) {
         whenNear(chart, () => chart.dataset.drawn || this.#guard(draw(chart, figure)));
@@ -396,6 +627,34 @@ class DemoWidget extends HTMLElement {
       this.#finish("Something went wrong while showing this demo: reload the page to try again.");
       throw error;
     });
+  }
+
+  /** After each drawing: the sentence that says what the chart shows, the animation's
+   * controls, and the data table when it is open. */
+  #drawn(figure) {
+    const summary = figure.layout?.meta?.summary;
+    if (this.#parts.summary) this.#parts.summary.textContent = typeof summary === "string" ? summary : "";
+    addFramePlayer(this.#parts.chart, figure);
+    this.#tabulate();
+  }
+
+  #tabulate() {
+    const { data, chart } = this.#parts;
+    const figure = drawnFigures.get(chart);
+    if (!data?.open || !figure) return;
+    data.querySelector(".demo-data-table")?.replaceChildren(dataTable(figure));
+  }
+
+  /** The line under the chart: which run it shows and how long that run took. */
+  #describe(run, note) {
+    const line = this.#parts.permalink;
+    const link = line?.querySelector("a");
+    if (!link || !run.permalink) return;
+    link.href = run.permalink;
+    link.textContent = `run ${run.id}`;
+    while (link.nextSibling) link.nextSibling.remove();
+    if (note) link.after(note);
+    line.hidden = false;
   }
 
   #buildControls() {
@@ -531,6 +790,16 @@ class DemoWidget extends HTMLElement {
       this.#offerRetry("The server's answer could not be read.");
       return;
     }
+    const { run: shown, status } = this.#root.dataset;
+    if (shown && status === "done" && shown !== created.id) {
+      // Until the new run draws, the chart is the previous one: say so, not "this chart".
+      const link = this.#parts.permalink?.querySelector("a");
+      this.#describe(
+        { id: shown, permalink: link?.getAttribute("href") ?? "" },
+        ` (the previous run, shown while run ${created.id} is computed)`,
+      );
+    }
+    if (this.#parts.data) this.#parts.data.hidden = true; // its CSV is the previous run's
     this.#remember(created);
     await this.#follow(created.url, ticket);
   }
@@ -654,24 +923,32 @@ class DemoWidget extends HTMLElement {
 
   #done(run) {
     this.#finish("");
-    const link = this.#parts.permalink?.querySelector("a");
-    if (link && run.permalink) {
-      link.href = run.permalink;
-      link.textContent = `run ${run.id}`;
-      while (link.nextSibling) link.nextSibling.remove();
-      if (run.seconds !== null) link.after(` · computed in ${run.seconds.toFixed(2)} s`);
-      this.#parts.permalink.hidden = false;
+    const seconds = run.seconds === null ? "" : ` · computed in ${run.seconds.toFixed(2)} s`;
+    this.#describe(run, seconds);
+    const compare = this.#root.dataset.compareUrl;
+    if (compare && this.#initialRun && this.#initialRun !== run.id) {
+      const runs = encodeURIComponent(`${this.#initialRun},${run.id}`);
+      const link = make("a", { href: `${compare}?runs=${runs}` }, `compare with run ${this.#initialRun}`);
+      this.#parts.permalink?.append(" · ", link);
     }
-    const seconds = run.seconds === null ? "" : ` in ${run.seconds.toFixed(1)} s`;
-    this.#announce(`Run ${run.id} finished${seconds}: the chart shows it.`);
+    const { data, csv } = this.#parts;
+    if (data && csv && run.permalink) {
+      csv.href = `${run.permalink}data.csv`;
+      data.hidden = false;
+    }
+    const summary = this.#parts.summary?.textContent ?? "";
+    const took = run.seconds === null ? "" : ` in ${run.seconds.toFixed(1)} s`;
+    this.#announce(`Run ${run.id} finished${took}. ${summary || "The chart shows it."}`);
     this.#root.dispatchEvent(new CustomEvent("demo:done", { detail: run, bubbles: true }));
   }
 }
 
 // --- replays of runs recorded at a talk ----------------------------------------------------
 
-async function startReplay(node) {
-  const figure = readJSON(node, "replay");
+/** Draws a chart that only shows a figure: a replay (played by its FramePlayer) or a
+ * comparison of runs. */
+async function showFigure(node, name) {
+  const figure = readJSON(node, name);
   if (!isFigure(figure)) return;
   try {
     await loadPlotly();
@@ -680,19 +957,20 @@ async function startReplay(node) {
     node.textContent = NO_PLOTLY;
     return;
   }
-  const layout = isObject(figure.layout) ? figure.layout : {};
-  await Plotly.newPlot(node, figure.data, layout, PLOT_CONFIG);
-  // Keep the final figure's axes while frames show the early, smaller picture. After drawing,
-  // plotly.js has written the ranges it chose into the graph's public `layout`.
-  const fixed = {};
-  for (const [key, axis] of Object.entries(node.layout)) {
-    if (/^[xy]axis\d*$/.test(key) && Array.isArray(axis?.range)) {
-      fixed[`${key}.range`] = [...axis.range];
-      fixed[`${key}.autorange`] = false;
+  await draw(node, figure);
+  if (framesOf(figure)) {
+    // Keep the final figure's axes while frames show the early, smaller picture. After
+    // drawing, plotly.js has written the ranges it chose into the graph's public `layout`.
+    const fixed = {};
+    for (const [key, axis] of Object.entries(node.layout)) {
+      if (/^[xy]axis\d*$/.test(key) && Array.isArray(axis?.range)) {
+        fixed[`${key}.range`] = [...axis.range];
+        fixed[`${key}.autorange`] = false;
+      }
     }
+    await Plotly.relayout(node, fixed);
+    addFramePlayer(node, figure);
   }
-  await Plotly.relayout(node, fixed);
-  await Plotly.addFrames(node, Array.isArray(figure.frames) ? figure.frames : []);
   node.dataset.ready = "true";
 }
 
@@ -709,8 +987,42 @@ function listRecorded(event) {
   list.append(item);
 }
 
+/**
+ * On a run's page, a fork is a new run: the address, heading, facts and links change to the new
+ * run's (read from its own page), so that what the page says matches the chart it shows.
+ */
+async function followFork(event) {
+  const run = event.detail;
+  const parts = document.querySelectorAll("[data-run-part]");
+  if (!parts.length || !run.permalink || run.permalink === window.location.pathname) return;
+  let page;
+  try {
+    const response = await fetch(run.permalink, { credentials: "same-origin" });
+    if (!response.ok) return; // the chart and the line under it already name the new run
+    page = new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch {
+    return;
+  }
+  for (const part of parts) {
+    const fresh = page.querySelector(`[data-run-part="${CSS.escape(part.dataset.runPart)}"]`);
+    if (fresh) part.replaceWith(document.importNode(fresh, true));
+    else part.remove(); // e.g. the replay: a fork has none
+  }
+  document.title = page.title || document.title;
+  window.history.pushState({ run: run.id }, "", run.permalink);
+}
+
+// Back and forward between a run and its forks: the page of the address shown.
+window.addEventListener("popstate", () => {
+  if (document.querySelector("[data-run-part]")) window.location.reload();
+});
+
 document.addEventListener("demo:done", listRecorded);
+document.addEventListener("demo:done", (event) => followFork(event));
 customElements.define("demo-widget", DemoWidget);
 for (const node of document.querySelectorAll(".demo-replay")) {
-  whenNear(node, () => startReplay(node));
+  whenNear(node, () => showFigure(node, "replay"));
+}
+for (const node of document.querySelectorAll(".demo-static-chart")) {
+  whenNear(node, () => showFigure(node, "figure"));
 }

@@ -17,6 +17,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
 # before driving the browser are plain synchronous code.
@@ -55,3 +56,18 @@ def page(browser, live_server):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def axe():
+    """axe-core's violations on a page as it is now: [(rule, impact, nodes)]. axe is injected
+    as a script, which only a context made with bypass_csp=True allows."""
+    require(AXE.exists(), "axe-core not installed (make setup installs it from npm)")
+
+    def violations(page) -> list:
+        page.add_script_tag(path=str(AXE))
+        return page.evaluate(
+            "async () => (await axe.run()).violations.map(v => [v.id, v.impact, v.nodes.length])"
+        )
+
+    return violations

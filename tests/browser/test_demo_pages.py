@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django_tasks_db.management.commands.db_worker import Worker
+from playwright.sync_api import expect
 
 from demos.blocks import demo_block
 from demos.registry import get_demo
@@ -112,6 +113,8 @@ def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, w
     page.wait_for_selector('.demo[data-status="done"]')
     last_step = "Math.max(...document.querySelector('.demo-chart').data[0].x)"
     assert page.evaluate(last_step) == 400
+    default_id = page.evaluate("document.querySelector('.demo').dataset.run")
+    default_seconds = page.locator(".demo-permalink").text_content().split("computed in")[1]
 
     # What a screen reader hears: the live region's texts, recorded as they change.
     page.evaluate(
@@ -140,8 +143,22 @@ def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, w
     # Announced sparingly: the start, quarters, the end; not each of the bar's moves.
     announced = page.evaluate("window.announced")
     assert 2 <= len(announced) <= 6, announced
-    assert re.fullmatch(r"Run \S+ finished in [\d.]+ s: the chart shows it\.", announced[-1])
+    # The end, with the sentence that says what the new chart shows.
+    summary = page.locator(".demo-summary").text_content()
+    assert "3,000" in summary or "3000" in summary, summary
+    assert re.fullmatch(r"Run \S+ finished in [\d.]+ s\. .+", announced[-1]), announced[-1]
+    assert announced[-1].endswith(summary)
     page.screenshot(path=artifacts / "demo-after-new-run.png", full_page=True)
+    # The line under the chart describes the new run, and offers to compare it with the talk's.
+    new_id = page.evaluate("document.querySelector('.demo').dataset.run")
+    assert new_id != default_id
+    line = page.locator(".demo-permalink")
+    expect(line.locator("a").first).to_have_text(f"run {new_id}")
+    expect(line).not_to_contain_text(default_seconds)
+    expect(line.locator("a", has_text="compare")).to_have_attribute(
+        "href", f"/runs/compare/?runs={default_id}%2C{new_id}"
+    )
+    expect(page.locator(".demo-csv")).to_have_attribute("href", f"/runs/{new_id}/data.csv")
 
     link = page.locator(".demo-permalink a")
     drawn = page.evaluate("JSON.stringify(document.querySelector('.demo-chart').data)")
@@ -155,6 +172,22 @@ def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, w
     png = download.value.path().read_bytes()
     assert download.value.suggested_filename.endswith(".png") and png[:8] == b"\x89PNG\r\n\x1a\n"
     page.screenshot(path=artifacts / "run-permalink.png", full_page=True)
+
+    # A fork on the run's page: address, heading, parameters and links follow the new run.
+    steps = page.locator('.demo-field[data-name="steps"] input[type=number]')
+    steps.fill("500")
+    steps.dispatch_event("change")
+    page.wait_for_url(re.compile(r"/runs/(?!" + re.escape(new_id) + r")[\w-]+/$"), timeout=90_000)
+    fork_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    expect(page.locator("h1")).to_have_text(f"{EDGE.title}: run {fork_id}")
+    steps_row = page.locator(".params-table tr").filter(has=page.locator("th", has_text="Steps"))
+    expect(steps_row.filter(has_not_text="Sharpness")).to_contain_text("500")
+    expect(page.locator(".run-links a", has_text="JSON")).to_have_attribute(
+        "href", f"/api/runs/{fork_id}"
+    )
+    assert fork_id in page.title()
+    page.go_back()
+    expect(page.locator("h1")).to_have_text(f"{EDGE.title}: run {new_id}")
     assert page.console_errors == []
 
 
@@ -168,25 +201,14 @@ def test_a_run_recorded_at_the_talk_replays(page, live_server, artifacts):
     run_worker()
     page.goto(live_server.url + talk.url)
     page.locator(".recorded-runs a", has_text="Replay").click()
+    page.locator(".demo-replay").scroll_into_view_if_needed()
     page.wait_for_selector('.demo-replay[data-ready="true"]')
-    buttons_cross_slider = page.evaluate(
-        """() => {
-            const box = s => document.querySelector('.demo-replay ' + s).getBoundingClientRect();
-            const a = box('.updatemenu-container'), b = box('.slider-container');
-            return a.bottom > b.top && b.bottom > a.top && a.right > b.left && b.right > a.left;
-        }"""
+    play = page.locator(".frame-player button")
+    play.click()
+    expect(page.locator(".demo-replay")).to_have_attribute("data-playing", "true")
+    expect(play).to_have_text("▶ Play", timeout=20_000)  # it played to the end
+    expect(page.locator(".frame-player input[type=range]")).to_have_attribute(
+        "aria-valuetext", "Run progress: 100%"
     )
-    assert not buttons_cross_slider
-    labels = set()
-    page.locator(".demo-replay .updatemenu-button", has_text="Play").click()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and len(labels) < 5:
-        labels.add(page.evaluate("document.querySelector('.demo-replay').layout.sliders[0].active"))
-        time.sleep(0.05)
-    assert len(labels) >= 5, labels  # the slider walked through the run's frames
-    slider = "document.querySelector('.demo-replay').layout.sliders[0]"
-    # It plays to the end.
-    page.wait_for_function(f"() => {slider}.active === {slider}.steps.length - 1", timeout=20_000)
-    page.wait_for_timeout(500)
     page.screenshot(path=artifacts / "replay.png", full_page=True)
     assert page.console_errors == []
