@@ -144,17 +144,60 @@ function framesOf(figure) {
 
 /** The layout to draw `figure` with here: the phone's on a narrow screen, and without
  * plotly.js's animation controls, which a FramePlayer replaces. */
-function layoutFor(figure) {
+function layoutFor(chart, figure) {
   const layout = structuredClone(isObject(figure.layout) ? figure.layout : {});
   const phone = layout.meta?.phone;
   if (PHONE.matches && isObject(phone)) {
     for (const [path, value] of Object.entries(phone)) setPath(layout, path, value);
+  }
+  if (layout.title) {
+    // The title is written in HTML above the chart (chartTitle), where it wraps on a phone
+    // instead of being cut off, and a screen reader finds it.
+    delete layout.title;
+    layout.margin = { ...layout.margin, t: Math.min(layout.margin?.t ?? 100, 48) };
+  }
+  if (chart.closest(".presenting")) {
+    // The presenter's chart fills the screen's height (the page's CSS), whatever its figure says.
+    delete layout.height;
+    layout.autosize = true;
   }
   if (framesOf(figure)) {
     delete layout.sliders;
     delete layout.updatemenus;
   }
   return layout;
+}
+
+/** Plotly's text markup as DOM: <sub>, <sup> and <br> kept, any other tag dropped. */
+function richText(text) {
+  const nodes = [];
+  let open = null; // the <sub> or <sup> being filled
+  for (const part of String(text).split(/(<\/?(?:sub|sup|br)\s*\/?>)/i)) {
+    const tag = part.match(/^<(\/?)(sub|sup|br)/i);
+    if (tag && tag[2].toLowerCase() === "br") nodes.push(make("br"));
+    else if (tag && !tag[1]) nodes.push((open = make(tag[2].toLowerCase())));
+    else if (tag) open = null;
+    else if (part) {
+      const plain = part.replace(/<[^>]*>/g, "");
+      if (open) open.append(plain);
+      else nodes.push(document.createTextNode(plain));
+    }
+  }
+  return nodes;
+}
+
+/** The figure's title, in a paragraph just above the chart. */
+function chartTitle(chart, figure) {
+  const title = figure.layout?.title;
+  const text = typeof title === "string" ? title : title?.text;
+  let line = chart.previousElementSibling;
+  if (!line?.classList.contains("chart-title")) {
+    if (!text) return;
+    line = make("p", { class: "chart-title" });
+    chart.before(line);
+  }
+  line.replaceChildren(...richText(text ?? ""));
+  line.hidden = !text;
 }
 
 const drawnFigures = new WeakMap(); // chart -> the figure drawn in it, to redraw and tabulate
@@ -165,9 +208,10 @@ async function draw(chart, figure) {
   chart.querySelector(".demo-placeholder")?.remove();
   chart.hidden = false;
   drawnFigures.set(chart, figure);
+  chartTitle(chart, figure);
   await Plotly.react(chart, {
     data: figure.data,
-    layout: layoutFor(figure),
+    layout: layoutFor(chart, figure),
     frames: Array.isArray(figure.frames) ? figure.frames : [],
     config: PLOT_CONFIG,
   });

@@ -5,6 +5,7 @@ compared on one chart."""
 import math
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -12,6 +13,7 @@ from demos.registry import get_demo
 from demos.runs import request_run
 from talks.management.commands.seed_demo_content import FIRST_TALK_SLUG
 from talks.models import TalkPage
+from tests.browser.conftest import ARTIFACTS
 from tests.demos.conftest import run_worker
 from tests.factories import make_site, make_talk
 
@@ -221,4 +223,35 @@ def test_runs_are_compared_on_one_chart(browser, live_server, axe):
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("h1")).to_have_text(f"{QUADRATIC.title}: 3 runs compared")
     assert page.console_errors == []
+    page.context.close()
+
+
+def test_the_presenter_signs_in_and_gets_a_screen_for_a_projector(
+    browser, live_server, seeded_talk, axe
+):
+    User.objects.create_superuser("speaker", "speaker@example.org", "a long passphrase")
+    page = visitor(browser, 1280, 720, bypass_csp=True)  # a projector's screen
+    present = live_server.url + seeded_talk.url + "present/"
+    page.goto(present)
+    assert "/admin/login/" in page.url and "next=" in page.url  # Wagtail's login, then back
+    page.locator("#id_username").fill("speaker")
+    page.locator("#id_password").fill("a long passphrase")
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url(present)
+    assert page.locator("wagtail-userbar").count() == 0  # nothing over the chart
+    first = page.locator(".demo").first
+    first.scroll_into_view_if_needed()
+    first.locator(".main-svg").first.wait_for()
+    first.evaluate("node => node.scrollIntoView()")  # as the presenter's page snaps to it
+    top = first.bounding_box()["y"]
+    chart = first.locator(".demo-chart").bounding_box()
+    run = first.locator(".demo-controls button[type=submit]").bounding_box()
+    # The chart and its Run button on one screen, side by side, without scrolling.
+    assert run["x"] >= chart["x"] + chart["width"]
+    assert max(run["y"] + run["height"], chart["y"] + chart["height"]) - top <= 720
+    assert chart["height"] >= 400 and chart["width"] >= 700
+    font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert font >= 19
+    page.screenshot(path=ARTIFACTS / "presenter-1280x720.png")
+    assert axe(page) == []
     page.context.close()
