@@ -13,6 +13,7 @@ from django.urls import reverse
 from demos.downloads import COMPARE_LIMIT, figure_csv, overlay, reproduce_script
 from demos.models import DemoRun
 from demos.runs import visible_run
+from talks.zones import zone_label
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +41,10 @@ def parameter_rows(demo, params: dict) -> list[tuple[str, str, str]]:
 
 
 def moment(when: datetime | None, zone: zoneinfo.ZoneInfo) -> str:
-    """ "25 Sep 2024, 16:30 (Asia/Shanghai, UTC+08:00)": a zone's abbreviation such as CST is
-    ambiguous, so the zone is named with its offset."""
+    """ "25 Sep 2024, 16:30 (Asia/Shanghai, UTC+8)": the zone named, not an ambiguous "CST"."""
     if when is None:
         return ""
-    local = when.astimezone(zone)
-    offset = local.strftime("%z")
-    return f"{local:%-d %b %Y, %H:%M} ({zone.key}, UTC{offset[:3]}:{offset[3:]})"
+    return f"{when.astimezone(zone):%-d %b %Y, %H:%M} ({zone_label(zone, when)})"
 
 
 def shown_run(request, public_id: str) -> DemoRun:

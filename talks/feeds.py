@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 
+from talks.zones import zone_label
+
 from .calendar import talk_description
 
 
@@ -36,7 +38,7 @@ class TalkAtomFeed(Feed):
 
     def item_description(self, talk):
         when = (
-            talk.local_start.strftime("%A %d %B %Y, %H:%M %Z")
+            f"{talk.local_start:%A %d %B %Y, %H:%M} ({zone_label(talk.zone, talk.start)})"
             if talk.start
             else "Date to be announced"
         )

@@ -1,23 +1,47 @@
-// Shows a talk's time in the visitor's own zone beside the venue's (which the server renders).
+// Shows a talk's time in the visitor's own zone under the venue's (which the server renders),
+// naming the zone once as the server does: "(Europe/Paris, UTC+2)", never an abbreviation
+// such as "CST" that several zones share.
 (function () {
   "use strict";
+  var UTC_NAMES = ["UTC", "Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu"];
+
+  // The visitor's offset from UTC at that moment (summer time changes it): UTC+2, UTC-3:30.
+  function utcOffset(date) {
+    var minutes = -date.getTimezoneOffset();
+    var sign = minutes < 0 ? "-" : "+";
+    var hours = Math.floor(Math.abs(minutes) / 60);
+    var rest = Math.abs(minutes) % 60;
+    return "UTC" + sign + hours + (rest ? ":" + String(rest).padStart(2, "0") : "");
+  }
+
+  function zoneLabel(zone, date) {
+    if (zone && UTC_NAMES.indexOf(zone) !== -1) return "UTC";
+    return zone ? zone + ", " + utcOffset(date) : utcOffset(date);
+  }
+
   function show(el) {
     var start = new Date(el.dataset.start);
     if (isNaN(start)) return;
     var end = el.dataset.end ? new Date(el.dataset.end) : null;
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "your time zone";
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    // A visitor in the venue's own zone already reads their time on the line above.
+    if (zone && zone === el.dataset.venueZone) return;
     var day = new Intl.DateTimeFormat(undefined, {
       weekday: "short", day: "numeric", month: "short", year: "numeric",
     });
     var clock = new Intl.DateTimeFormat(undefined, {
-      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
     });
-    var text = day.format(start) + ", " + clock.format(start).replace(/\s\S+$/, "");
-    if (end && !isNaN(end)) text += "–" + clock.format(end);
-    else text += " " + clock.format(start).split(" ").pop();
-    el.textContent = "Your time: " + text + " (" + zone + ")";
+    var text = day.format(start) + ", " + clock.format(start);
+    if (end && !isNaN(end)) {
+      // An end on another day (in the visitor's zone) names that day too.
+      var endDay = day.format(end);
+      text += "–" + (endDay === day.format(start) ? "" : endDay + ", ") + clock.format(end);
+    }
+    el.textContent = "Your time: " + text + " (" + zoneLabel(zone, start) + ")";
     el.hidden = false;
   }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-local-time]").forEach(show);
   });

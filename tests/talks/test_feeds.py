@@ -37,6 +37,6 @@ def test_atom_feed(client, series):
     assert entry.id == f"tag:seminar.test,2024:talk-{first.pk}"
     assert entry.author == "Ada Example"
     assert [t.term for t in entry.tags] == ["optimization"]
-    assert "Wednesday 25 September 2024, 16:00 CST" in entry.summary
+    assert "Wednesday 25 September 2024, 16:00 (Asia/Shanghai, UTC+8)" in entry.summary
     assert "On sharpness." in entry.summary
     assert entry.published_parsed is not None and entry.updated_parsed is not None
