@@ -42,7 +42,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	node_modules/.bin/eslint --max-warnings=0 static/js
+	node_modules/.bin/eslint --max-warnings=0 static/js static/admin/js
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

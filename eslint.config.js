@@ -1,4 +1,5 @@
-// ESLint (flat config) for the site's own scripts in static/js: recommended rules, browser globals.
+// ESLint (flat config) for the site's own scripts in static/js and the editors' scripts in
+// static/admin/js: recommended rules, browser globals.
 import js from "@eslint/js";
 import globals from "globals";
 
@@ -20,5 +21,11 @@ export default [
     // A classic (non-module) script, loaded with `defer` on every page.
     files: ["static/js/local-time.js"],
     languageOptions: { sourceType: "script" },
+  },
+  {
+    // Classic scripts the Wagtail admin loads (hooks in talks/editor_hooks.py).
+    files: ["static/admin/js/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: { ...globals.browser } },
+    rules: { eqeqeq: ["error", "always"] },
   },
 ];

@@ -289,15 +289,21 @@ def create_run(request, slug: str, talk: int | None = None):
     openapi_extra=PARAMETERS_BODY,
 )
 def create_presenter_run(request, talk_id: int, slug: str):
-    """The presenter's run at the talk, recorded with it for replay (the talk's editors only).
-    It goes ahead of visitors' runs and is never refused by their limits."""
+    """The presenter's run at the talk, recorded with it for replay (the talk's editors only),
+    if asked for within the talk's recording window (TalkPage.recording_window); at other
+    times an ordinary run. It goes ahead of visitors' runs and is never refused by their limits."""
     demo = find_demo(slug)
     talk = find_talk(talk_id, public=False)
     if not talk.permissions_for_user(request.auth).can_edit():
         raise HttpError(403, "Only the talk's editors can record runs at the talk.")
     params = read_params(request, demo, settings.DEMO_EDITOR_SECONDS)
     run, is_new = request_run(
-        demo, params, talk=talk, recorded_at_talk=True, limited=False, priority=PRESENTER_PRIORITY
+        demo,
+        params,
+        talk=talk,
+        recorded_at_talk=talk.is_recording(),
+        limited=False,
+        priority=PRESENTER_PRIORITY,
     )
     return created(run, is_new)
 

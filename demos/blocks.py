@@ -1,17 +1,22 @@
 """The StreamField block an editor drops beside an abstract: a demo, default parameters, a caption.
 
 The parameter form is generated from the demo's pydantic model (its JSON Schema gives each field's
-kind, bounds, default and help text) and a submitted form is validated by that same model, so the
-admin refuses exactly what the API refuses. A block deconstructs to its demo's slug alone (as
-Wagtail's choosers do to a model's label) and builds its fields from the registry when it is
-made, so changing a demo's defaults or bounds needs no migration.
+kind, bounds, default, title, unit and help text, as on the public page) and a submitted form is
+validated by that same model, so the admin refuses exactly what the API refuses, in plain words.
+A block deconstructs to its demo's slug alone (as Wagtail's choosers do to a model's label) and
+builds its fields from the registry when it is made, so changing a demo's defaults or bounds
+needs no migration.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
+from collections.abc import Mapping
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from pydantic import ValidationError as ParamsError
@@ -21,6 +26,65 @@ from demos.models import DEFAULT_RUN_PRIORITY, DemoRun, run_key
 from demos.registry import DEMOS, get_demo
 from demos.runs import request_run
 from demos.sims.base import Demo, DemoParams
+
+# A list typed in one box: numbers separated by commas (spaces or semicolons also do).
+LIST_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def number(value: float | int) -> str:
+    """A number as a reader writes it: 0.1, not 0.1000; 1000, not 1e+03."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def about_seconds(seconds: float) -> str:
+    """Seconds to two significant digits, as the cost model's errors say them: 0.031, 4.2, 40."""
+    return f"{float(f'{seconds:.2g}'):g}"
+
+
+def cost_message(seconds: str, budget: str, title: str) -> str:
+    """The editor's words for a run over budget, e.g. "about 40 s; at most 20 s: lower Steps"."""
+    return f"about {seconds} s; at most {budget} s: lower {title}"
+
+
+def field_label(schema: dict[str, Any], name: str = "") -> str:
+    """The field's title with its unit, as the public page's controls show it ("Steps", not
+    "Steps (steps)": the unit is added only where the title lacks it)."""
+    title = schema.get("title") or name
+    unit = schema.get("unit")
+    return f"{title} ({unit})" if unit and unit.lower() not in title.lower() else title
+
+
+def bounds_text(schema: dict[str, Any]) -> str:
+    """The bounds in words: "1 to 1000", "above 0, at most 10", "at least 0"."""
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    if "minimum" in schema and "maximum" in schema:
+        return f"{number(low)} to {number(high)}"
+    parts = []
+    if low is not None:
+        parts.append(f"{'at least' if 'minimum' in schema else 'above'} {number(low)}")
+    if high is not None:
+        parts.append(f"{'at most' if 'maximum' in schema else 'below'} {number(high)}")
+    return ", ".join(parts)
+
+
+def parameter_help(schema: dict[str, Any]) -> str:
+    """The description, then the allowed values: what the form and the model accept."""
+    description = schema.get("description", "").rstrip(".")
+    if schema.get("type") == "array":
+        count = f"{schema.get('minItems', 1)} to {schema.get('maxItems', 'any number of')} values"
+        each = bounds_text(schema["items"])
+        allowed = f"{count}, separated by commas" + (f"; each {each}" if each else "")
+    elif "enum" in schema:
+        allowed = "one of " + ", ".join(map(str, schema["enum"]))
+    else:
+        allowed = bounds_text(schema)
+        unit = schema.get("unit")
+        if allowed and unit:
+            allowed += f" {unit}"
+    return ". ".join(part[:1].upper() + part[1:] for part in (description, allowed) if part) + "."
 
 
 def _bounds(schema: dict[str, Any]) -> dict[str, Any]:
@@ -32,11 +96,83 @@ def _bounds(schema: dict[str, Any]) -> dict[str, Any]:
     return bounds
 
 
-def parameter_block(schema: dict[str, Any]) -> blocks.Block:
-    """One form field for one parameter, from its JSON Schema."""
+class NumberListField(forms.CharField):
+    """Numbers typed in one box, "0.05, 0.1, 0.2"; their count and bounds are the model's to
+    check (DemoBlock.clean), so the admin refuses what the API refuses, in the same words."""
+
+    def __init__(self, *, integers: bool = False, **kwargs):
+        self.integers = integers
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(number(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[int | float]:
+        if isinstance(value, list | tuple):
+            return list(value)
+        text = super().to_python(value).strip(" \t,;")
+        return [self._number(token) for token in LIST_SEPARATORS.split(text)] if text else []
+
+    def _number(self, token: str) -> int | float:
+        try:
+            value = int(token) if self.integers else float(token)
+        except ValueError:
+            kind = "a whole number" if self.integers else "a number"
+            raise ValidationError(
+                "“%(token)s” is not %(kind)s.",
+                code="invalid",
+                params={"token": token, "kind": kind},
+            ) from None
+        if not math.isfinite(value):
+            raise ValidationError(
+                "“%(token)s” is not a finite number.", code="invalid", params={"token": token}
+            )
+        return value
+
+
+class NumberListBlock(blocks.FieldBlock):
+    """A list parameter (step sizes, batch sizes) edited as one text box, stored as a JSON list.
+
+    Reads what Wagtail's ListBlock stored before (``[{"type": "item", "value": ...}]``) too.
+    """
+
+    def __init__(self, required: bool = True, help_text: str | None = None, integers=False, **kw):
+        self.field = NumberListField(
+            integers=integers,
+            required=required,
+            help_text=help_text,
+            widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        )
+        super().__init__(**kw)
+
+    def to_python(self, value: Any) -> list[int | float]:
+        if isinstance(value, str):
+            return self.field.to_python(value)
+        items = value or []
+        return [item["value"] if isinstance(item, dict) else item for item in items]
+
+    def normalize(self, value: Any) -> list[int | float]:
+        return self.to_python(value)
+
+    def get_prep_value(self, value: Any) -> list[int | float]:
+        return list(value or [])
+
+    def get_searchable_content(self, value: Any) -> list[str]:
+        return []
+
+    class Meta:
+        icon = "list-ul"
+        default = []
+
+
+def parameter_block(schema: dict[str, Any], name: str = "") -> blocks.Block:
+    """One form field for one parameter, from its JSON Schema: labelled and described as on the
+    public page (title, unit, description), with its bounds in the help text."""
     common = {
-        "label": schema.get("title"),
-        "help_text": schema.get("description", ""),
+        "label": field_label(schema, name),
+        "help_text": parameter_help(schema),
         "default": schema.get("default"),
     }
     if "enum" in schema:
@@ -46,15 +182,7 @@ def parameter_block(schema: dict[str, Any]) -> blocks.Block:
     if schema.get("type") == "number":
         return blocks.FloatBlock(**common, **_bounds(schema))
     if schema.get("type") == "array":
-        item = schema["items"]
-        child = (
-            blocks.IntegerBlock(**_bounds(item))
-            if item.get("type") == "integer"
-            else blocks.FloatBlock(**_bounds(item))
-        )
-        return blocks.ListBlock(
-            child, min_num=schema.get("minItems"), max_num=schema.get("maxItems"), **common
-        )
+        return NumberListBlock(integers=schema["items"].get("type") == "integer", **common)
     raise TypeError(f"no form field for a parameter of schema {schema!r}")
 
 
@@ -74,7 +202,7 @@ class DemoBlock(blocks.StructBlock):
             demo_slug = kwargs.pop("demo_slug")
         demo = get_demo(demo_slug)
         parameter_blocks = [
-            (name, parameter_block(field))
+            (name, parameter_block(field, name))
             for name, field in demo.params_schema["properties"].items()
         ]
         child_blocks = [
@@ -96,6 +224,8 @@ class DemoBlock(blocks.StructBlock):
             ),
         ]
         kwargs.setdefault("label", f"Demo: {demo.title}")
+        # The editor's script (static/admin/js/demo_estimate.js) finds the demo's form by it.
+        kwargs.setdefault("form_attrs", {"data-demo-slug": demo_slug})
         super().__init__(child_blocks, demo_slug=demo_slug, **kwargs)
 
     def deconstruct(self):
@@ -114,12 +244,12 @@ class DemoBlock(blocks.StructBlock):
     def demo(self) -> Demo:
         return get_demo(self.meta.demo_slug)
 
-    def params_of(self, value) -> DemoParams:
+    def params_of(self, value, seconds_budget: float | None = None) -> DemoParams:
         """The demo's parameters from a block value (the form's values, as JSON)."""
         # Editors choose a talk's charts: theirs is the editors' time budget.
+        budget = settings.DEMO_EDITOR_SECONDS if seconds_budget is None else seconds_budget
         return self.demo.params.model_validate_json(
-            json.dumps(_plain(value["params"])),
-            context={"seconds_budget": settings.DEMO_EDITOR_SECONDS},
+            json.dumps(_plain(value["params"])), context={"seconds_budget": budget}
         )
 
     def shown_params(self, value) -> DemoParams:
@@ -138,14 +268,81 @@ class DemoBlock(blocks.StructBlock):
         try:
             self.params_of(value)
         except ParamsError as error:
-            by_field: dict[str, ValidationError] = {}
-            for item in error.errors(include_url=False):
-                name = str(item["loc"][0]) if item["loc"] else "__all__"
-                by_field.setdefault(name, ValidationError(item["msg"]))
+            by_field, general = self.refusals(error)
             raise blocks.StructBlockValidationError(
-                {"params": blocks.StructBlockValidationError(by_field)}
+                {
+                    "params": blocks.StructBlockValidationError(
+                        {name: ValidationError(message) for name, message in by_field.items()},
+                        non_block_errors=general,
+                    )
+                }
             ) from error
         return value
+
+    def refusals(self, error: ParamsError) -> tuple[dict[str, str], list[str]]:
+        """The model's refusal in the editor's words: a message per field (the first one),
+        and those about no one field."""
+        properties = self.demo.params_schema["properties"]
+        by_field: dict[str, str] = {}
+        general: list[str] = []
+        for item in error.errors(include_url=False):
+            if not item["loc"] or str(item["loc"][0]) not in properties:
+                general.append(item["msg"])
+                continue
+            name = str(item["loc"][0])
+            if item["type"] == "cost_budget":
+                context = item["ctx"]
+                title = properties[name].get("title", name)
+                message = cost_message(context["seconds"], context["budget"], title)
+            else:
+                message = _plain_words(item)
+                if len(item["loc"]) > 1:  # one number of a list
+                    message = f"{_shown(item['input'])}: {message}"
+            by_field.setdefault(name, message)
+        return by_field, general
+
+    def estimate(self, form_values: Mapping[str, Any]) -> dict[str, Any]:
+        """The run time the cost model predicts for parameters as typed in the form (strings,
+        by parameter name), and what saving them would refuse, in the same words as clean().
+
+        ``{"seconds": 4.2 or None, "budget": 60.0, "errors": [{"field", "title", "message"}],
+        "summary": "about 4.2 s (at most 60 s)"}``; seconds are None where the form or the
+        model refuses the parameters before their cost can be predicted.
+        """
+        params_block = self.child_blocks["params"]
+        properties = self.demo.params_schema["properties"]
+        budget = float(settings.DEMO_EDITOR_SECONDS)
+        values: dict[str, Any] = {}
+        by_field: dict[str, str] = {}
+        general: list[str] = []
+        for name, block in params_block.child_blocks.items():
+            try:
+                values[name] = block.clean(form_values.get(name))
+            except ValidationError as refused:
+                by_field[name] = " ".join(refused.messages)
+        seconds = None
+        if not by_field:
+            try:
+                params = self.params_of({"params": values}, seconds_budget=math.inf)
+            except ParamsError as error:
+                by_field, general = self.refusals(error)
+            else:
+                seconds = params.cost()
+                if seconds > budget:
+                    title = properties[params.cost_field].get("title", params.cost_field)
+                    by_field[params.cost_field] = cost_message(
+                        about_seconds(seconds), f"{budget:g}", title
+                    )
+        errors = [
+            {"field": name, "title": properties[name].get("title", name), "message": message}
+            for name, message in by_field.items()
+        ] + [{"field": None, "title": "", "message": message} for message in general]
+        return {
+            "seconds": seconds,
+            "budget": budget,
+            "errors": errors,
+            "summary": _summary(seconds, budget, errors),
+        }
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
@@ -208,3 +405,40 @@ def _plain(value: Any) -> Any:
     if isinstance(value, blocks.list_block.ListValue | list | tuple):
         return [_plain(item) for item in value]
     return value
+
+
+def _shown(value: Any) -> str:
+    return number(value) if isinstance(value, int | float) else str(value)
+
+
+# Pydantic's messages for bounds, as the help texts word them.
+PLAIN_WORDS = {
+    "greater_than": "must be above {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be below {lt}",
+    "less_than_equal": "must be at most {le}",
+}
+
+
+def _plain_words(item: dict[str, Any]) -> str:
+    context = item.get("ctx", {})
+    if item["type"] in PLAIN_WORDS:
+        return PLAIN_WORDS[item["type"]].format(**{k: _shown(v) for k, v in context.items()})
+    if item["type"] in {"too_short", "too_long"}:
+        limit = context["min_length" if item["type"] == "too_short" else "max_length"]
+        most = "at least" if item["type"] == "too_short" else "at most"
+        return f"give {most} {limit} value{'' if limit == 1 else 's'}"
+    return item["msg"]
+
+
+def _summary(seconds: float | None, budget: float, errors: list[dict[str, Any]]) -> str:
+    """One line for the editor: the estimate, or what to change (each message with its field's
+    title, unless it names it already, as the cost message does)."""
+    if errors:
+        return "; ".join(
+            f"{error['title']}: {error['message']}"
+            if error["title"] and error["title"] not in error["message"]
+            else error["message"]
+            for error in errors
+        )
+    return f"about {about_seconds(seconds)} s (at most {budget:g} s)"

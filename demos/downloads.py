@@ -95,12 +95,17 @@ def overlay(runs: list[DemoRun]) -> dict:
     Only lines and markers are overlaid: a second heatmap would hide the first, so from runs
     after the first those traces are left out (the caption says so).
     """
-    first = runs[0].figure
-    layout = copy.deepcopy(first.get("layout", {}))
-    layout.pop("sliders", None)
-    layout.pop("updatemenus", None)
-    layout.get("meta", {}).pop("summary", None)  # the first run's sentence, not the comparison's
-    layout.setdefault("legend", {})["groupclick"] = "togglegroup"
+    # Imported here: plotting brings plotly.graph_objects, which pages need only for this.
+    from demos.sims.plotting import screen_layouts, without_controls
+
+    layout = without_controls(copy.deepcopy(runs[0].figure.get("layout", {})))
+    layout["meta"].pop("summary", None)  # the first run's sentence, not the comparison's
+    # Grouped by run, each group under its run's name; a click hides or shows a whole run.
+    layout["legend"] = {
+        **layout.get("legend", {}),
+        "traceorder": "grouped",
+        "groupclick": "togglegroup",
+    }
     data = []
     for number, run in enumerate(runs):
         for trace in run.figure.get("data", []):
@@ -119,4 +124,6 @@ def overlay(runs: list[DemoRun]) -> dict:
                 trace.setdefault("line", {})["dash"] = COMPARE_DASHES[number - 1]
                 trace.setdefault("marker", {})["symbol"] = "circle-open"
             data.append(trace)
+    # The phone layout made again: the legend has a row per run's lines now.
+    layout["meta"].update(screen_layouts({"layout": layout, "data": data}))
     return {"data": data, "layout": layout}

@@ -41,11 +41,16 @@ def run_key(demo: Demo, params: DemoParams) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Fields that pages show: a change to one starts a new generation of visitors' pages.
+SHOWN_FIELDS = frozenset({"status", "hidden"})
+ERROR_SUMMARY_LENGTH = 80  # characters of an error shown in a list of runs
+
+
 class DemoRunQuerySet(models.QuerySet):
     def update(self, **fields) -> int:
-        # Pages show runs' statuses (a talk's charts, the runs recorded at it, a run's own page),
-        # so a new status starts a new generation of visitors' pages.
-        if "status" not in fields:
+        # Pages show runs' statuses (a talk's charts, the runs recorded at it, a run's own page)
+        # and leave hidden runs out, so a change to either starts a new generation of pages.
+        if not SHOWN_FIELDS & fields.keys():
             return super().update(**fields)
         talks = Page.objects.none()
         if settings.WAGTAILFRONTENDCACHE:  # and a CDN in front is told which talks changed
@@ -54,6 +59,12 @@ class DemoRunQuerySet(models.QuerySet):
         if changed:
             page_cache.invalidate(*talks)
         return changed
+
+    def delete(self):
+        deleted = super().delete()
+        if deleted[0]:
+            page_cache.invalidate()  # a deleted run leaves its talk's list and its page
+        return deleted
 
     def unfinished(self) -> DemoRunQuerySet:
         return self.filter(status__in=[DemoRun.Status.QUEUED, DemoRun.Status.RUNNING])
@@ -86,7 +97,15 @@ class DemoRunQuerySet(models.QuerySet):
         return self.defer("result", "replay", "figure")
 
     def recorded_at(self, talk) -> DemoRunQuerySet:
-        return self.filter(talk=talk, recorded_at_talk=True).order_by("created_at")
+        """The talk's record: the runs made at it, less those an editor hid."""
+        return self.filter(talk=talk, recorded_at_talk=True, hidden=False).order_by("created_at")
+
+    def queue_summary(self) -> dict[str, int]:
+        """How many runs wait and how many are being computed now: {"queued": n, "running": m}."""
+        counts = dict(
+            self.unfinished().order_by().values_list("status").annotate(models.Count("pk"))
+        )
+        return {status: counts.get(status, 0) for status in ("queued", "running")}
 
 
 class DemoRun(models.Model):
@@ -142,6 +161,11 @@ class DemoRun(models.Model):
     recorded_at_talk = models.BooleanField(
         default=False, help_text="Run by the presenter during the talk."
     )
+    hidden = models.BooleanField(
+        default=False,
+        help_text="Hidden by an editor: left out of the talk's page, its own page gone (404)."
+        " The run itself is kept.",
+    )
     client = models.CharField(
         max_length=64, blank=True, help_text="Hash of the requesting address (rate limit)."
     )
@@ -187,9 +211,29 @@ class DemoRun(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("demo_run", kwargs={"public_id": self.public_id})
 
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        page_cache.invalidate()  # it leaves its talk's page, and its own page goes
+        return deleted
+
     @property
     def demo(self) -> Demo:
         return get_demo(self.demo_slug)
+
+    @property
+    def demo_title(self) -> str:
+        """The demo's title, or its slug where the demo has been removed since."""
+        try:
+            return self.demo.title
+        except KeyError:
+            return self.demo_slug
+
+    @property
+    def error_summary(self) -> str:
+        first_line = self.error.strip().split("\n", 1)[0]
+        if len(first_line) <= ERROR_SUMMARY_LENGTH:
+            return first_line
+        return first_line[: ERROR_SUMMARY_LENGTH - 1].rstrip() + "…"
 
     @property
     def is_finished(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from demos.compact import TRACE_TYPES
+from demos.sims.plotting import screen_layouts, without_controls
 
 
 def trace_identity(traces: list[dict]) -> list[tuple]:
@@ -69,13 +70,9 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
         ]
         frames.append({"name": _frame_name(fraction), "data": data, "traces": moving})
     names = [frame["name"] for frame in frames]
-    layout = dict(final.get("layout", {}))
     # The page plays the frames with controls of its own (HTML buttons and a range input, which
     # a keyboard and a screen reader can use): the figure says which frames, labelled how.
-    layout.pop("updatemenus", None)
-    layout.pop("sliders", None)
-    layout["meta"] = {
-        **(layout.get("meta") or {}),
-        "frames": {"names": names, "labels": names, "label": "Run progress"},
-    }
+    layout = without_controls(final.get("layout", {}))
+    layout["meta"].update(screen_layouts({"layout": layout, "data": traces}))
+    layout["meta"]["frames"] = {"names": names, "labels": names, "label": "Run progress"}
     return {"data": traces, "layout": layout, "frames": frames}

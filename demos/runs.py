@@ -68,6 +68,10 @@ def request_run(
     if recorded_at_talk:
         scope["talk"] = talk
     existing = DemoRun.objects.filter(**scope).first()
+    if existing and existing.hidden:
+        # The presenter ran these parameters again at the talk: the talk's record again.
+        DemoRun.objects.filter(pk=existing.pk).update(hidden=False)
+        existing.hidden = False
     if existing and not existing.is_retryable:
         recover_if_stale(existing)
         _raise_priority(existing, priority)
@@ -157,13 +161,48 @@ def _raise_priority(run: DemoRun, priority: int) -> None:
 
 
 def visible_run(request, public_id: str, queryset=None) -> DemoRun | None:
-    """The run with this public id, unless it was recorded at a talk this request may not see
-    (then, as for a missing run, None)."""
+    """The run with this public id, unless an editor hid it or it was recorded at a talk this
+    request may not see (then, as for a missing run, None). Editors find hidden runs in the
+    admin's list of runs."""
     queryset = DemoRun.objects.all() if queryset is None else queryset
-    run = queryset.select_related("talk").with_public_id(public_id)
+    run = queryset.filter(hidden=False).select_related("talk").with_public_id(public_id)
     if run and run.recorded_at_talk and run.talk and not run.talk.is_visible_to(request):
         return None
     return run
+
+
+# --- editors' corrections (the admin's list of runs) --------------------------------------------
+
+
+ONLY_RECORDED_RUNS_HIDE = (
+    "Only runs recorded at a talk can be hidden; this run is the chart shared by everyone who"
+    " asks for the same parameters (delete it to have it computed again)."
+)
+
+
+class NotARecordedRun(ValueError):
+    """Only a talk's own record can be hidden: a shared run is every visitor's chart."""
+
+
+def set_hidden(run: DemoRun, hidden: bool) -> bool:
+    """Hide a run recorded at a talk from the public (or show it again); whether it changed.
+    Nothing is deleted: the run stays in the admin, and showing it again restores it."""
+    if not run.recorded_at_talk:
+        raise NotARecordedRun(ONLY_RECORDED_RUNS_HIDE)
+    changed = DemoRun.objects.filter(pk=run.pk).exclude(hidden=hidden).update(hidden=hidden)
+    run.hidden = hidden
+    return bool(changed)
+
+
+def requeue_failed(run: DemoRun) -> bool:
+    """A failed run back in the queue with a new task, as a new run is queued; whether it was
+    (False when it is no longer failed, e.g. another editor re-queued it first)."""
+    if run.status != DemoRun.Status.FAILED:
+        return False
+    with transaction.atomic():
+        requeued = _requeue(run, attempts=0)
+    run.refresh_from_db()
+    return requeued
 
 
 # --- recovery: runs whose worker or task is gone ----------------------------------------------

@@ -7,11 +7,13 @@ from wagtail.fields import StreamField
 from wagtail.images.blocks import ImageBlock
 
 from demos.blocks import demo_blocks
+from talks.mathtext import MATH_FEATURE
 
 
 class TalkBodyBlock(blocks.StreamBlock):
     text = blocks.RichTextBlock(
-        features=["h2", "h3", "bold", "italic", "link", "ol", "ul", "code"],
+        # MATH_FEATURE: "/" inside $…$ is text, not Draftail's command palette.
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul", "code", MATH_FEATURE],
         template="talks/blocks/text.html",
     )
     image = ImageBlock(template="talks/blocks/image.html")

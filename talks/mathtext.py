@@ -11,6 +11,10 @@ import xml.etree.ElementTree as ET
 
 from latex2mathml.converter import convert
 
+# The rich-text feature of fields whose math is rendered: in the editor, "/" (as in $2/\eta$) is
+# typed as text rather than opening Draftail's command palette (talks/rich_text.py).
+MATH_FEATURE = "math"
+
 MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
 # Presentation MathML only: anything else in the converter's output (say, from \text{<b>}) is
 # refused and the source is shown as typed.

@@ -6,13 +6,14 @@ import hashlib
 import json
 import re
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage, Paginator
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -31,15 +32,22 @@ from demos.blocks import DemoBlock, shared_runs
 from demos.models import DemoRun
 
 from . import structured_data
+from .admin_panels import DemoRunsPanel
 from .blocks import TalkBodyField
 from .calendar import calendar_response, google_calendar_url
 from .feeds import TalkAtomFeed
 from .filters import TalkFilter
 from .forms import TalkPageForm
+from .mathtext import MATH_FEATURE
 from .snippets import BIO_FEATURES, Speaker, Venue
+from .zones import zone_label
 
 BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote)>|<br\s*/?>")
-ABSTRACT_FEATURES = ["bold", "italic", "link", "ol", "ul", "code", "superscript", "subscript"]
+ABSTRACT_FEATURES = [
+    *["bold", "italic", "link", "ol", "ul", "code", "superscript", "subscript"],
+    MATH_FEATURE,  # "/" inside $…$ is text, not Draftail's command palette
+]
+MAX_RECORDING_MARGIN = 720  # minutes: half a day either side of the talk
 
 
 class HomePage(Page):
@@ -150,23 +158,27 @@ class TalkPage(RoutablePageMixin, Page):
         blank=True,
         help_text="Extra material beside the abstract: text, images, videos and live demos.",
     )
+    recording_margin = models.PositiveSmallIntegerField(
+        "recording margin (minutes)",
+        default=30,
+        validators=[MaxValueValidator(MAX_RECORDING_MARGIN)],
+        help_text="Runs from the presenter view count as recorded at the talk from this many"
+        " minutes before it starts to this many after it ends; at other times they are"
+        f" ordinary runs. 0 to {MAX_RECORDING_MARGIN}.",
+    )
 
     # Calendar bookkeeping, kept out of revisions (see with_content_json).
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     calendar_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     content_panels = Page.content_panels + [
-        MultiFieldPanel(
-            [
-                InlinePanel("speaker_links", label="Speaker", min_num=1),
-            ],
-            heading="Speakers",
-        ),
+        InlinePanel("speaker_links", heading="Speakers", label="Speaker", min_num=1),
         MultiFieldPanel(
             [
                 FieldPanel("venue"),
                 FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
                 FieldPanel("status"),
+                FieldPanel("recording_margin"),
             ],
             heading="When and where",
         ),
@@ -177,6 +189,7 @@ class TalkPage(RoutablePageMixin, Page):
             heading="Slides and recording",
         ),
         FieldPanel("body"),
+        DemoRunsPanel(heading="Demo charts"),
     ]
 
     search_fields = Page.search_fields + [
@@ -193,6 +206,8 @@ class TalkPage(RoutablePageMixin, Page):
 
     base_form_class = TalkPageForm
     objects = PageManager.from_queryset(TalkPageQuerySet)()
+    # A copy is a new event (a new calendar UID): its SEQUENCE starts again at 0.
+    exclude_fields_in_copy = ["calendar_sequence", "calendar_fingerprint"]
 
     class Meta:
         indexes = [models.Index(fields=["start"]), models.Index(fields=["end"])]
@@ -244,6 +259,18 @@ class TalkPage(RoutablePageMixin, Page):
     @property
     def is_past(self) -> bool:
         return bool(self.end and self.end < timezone.now())
+
+    def recording_window(self) -> tuple[datetime, datetime] | None:
+        """When the presenter's runs count as recorded at the talk: its time, with the margin
+        either side; None for a talk without a start and an end."""
+        if not (self.start and self.end):
+            return None
+        margin = timedelta(minutes=self.recording_margin)
+        return self.start - margin, self.end + margin
+
+    def is_recording(self, now: datetime | None = None) -> bool:
+        window = self.recording_window()
+        return window is not None and window[0] <= (now or timezone.now()) <= window[1]
 
     @property
     def abstract_text(self) -> str:
@@ -324,7 +351,13 @@ class TalkPage(RoutablePageMixin, Page):
         if not self.permissions_for_user(request.user).can_edit():
             raise PermissionDenied("Only the talk's editors can present its demos.")
         # Listed by name and status only: a recorded run's replay is megabytes of JSON.
-        context = {"recorded_runs": DemoRun.objects.recorded_at(self).for_display()}
+        window = self.recording_window()
+        context = {
+            "recorded_runs": DemoRun.objects.recorded_at(self).for_display(),
+            "recording": self.is_recording(),
+            "recording_window": window,
+            "recording_zone": zone_label(self.zone, window[0]) if window else "",
+        }
         return self.render(request, context_overrides=context, template="talks/talk_present.html")
 
     @path("calendar/", name="ics")

@@ -1,4 +1,5 @@
-"""Rich-text links and images whose stored id names nothing render as their text, not an error.
+"""Rich-text links and images whose stored id names nothing render as their text, not an error;
+and the editor's "math" feature, which keeps "/" inside $…$ from opening a command palette.
 
 Wagtail's handlers pass the stored `id` straight to the database, so an id that is not a number
 (`id="abc"`, `id=""`, none at all) or does not fit the column raises while the page renders, and
@@ -17,9 +18,12 @@ from wagtail.admin.rich_text.converters.html_to_contentstate import (
     ExternalLinkElementHandler,
     PageLinkElementHandler,
 )
+from wagtail.admin.rich_text.editors.draftail.features import Feature
 from wagtail.documents.rich_text import DocumentLinkHandler
 from wagtail.images.rich_text import ImageEmbedHandler
 from wagtail.rich_text.pages import Page, PageLinkHandler
+
+from .mathtext import MATH_FEATURE
 
 
 def well_formed_id(model: type[Model], value: str | None) -> int | str | None:
@@ -86,3 +90,22 @@ CONTENTSTATE_LINK_RULE = {
     },
     "to_database_format": {"entity_decorators": {"LINK": link_entity}},
 }
+
+
+class MathFeature(Feature):
+    """LaTeX between $…$ is typed as text: a "/" in it (as in $2/\\eta$) must not open Draftail's
+    command palette, which opens at any "/" not followed by a space. A field with this feature
+    has no palette; its toolbar's "+" still inserts lists and links."""
+
+    def construct_options(self, options: dict) -> None:
+        # Wagtail's Draftail wrapper spreads these options over its own props, commandToolbar
+        # among them (wagtailadmin/js/draftail.js, checked with Wagtail 8.0): null renders none.
+        # (`"commands": False` would not do: the wrapper reads it as `commands || true`.)
+        options["commandToolbar"] = None
+        # Wagtail's placeholder says "type ‘/’ to insert a block".
+        options["placeholder"] = "Write here; math in LaTeX between $…$ or $$…$$"
+
+
+def register_math_feature(features) -> None:
+    """The "math" rich-text feature (talks.mathtext.MATH_FEATURE) for Draftail."""
+    features.register_editor_plugin("draftail", MATH_FEATURE, MathFeature())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -13,12 +12,17 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
-BIO_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+from .forms import TimeZoneSelect, VenueForm
+from .mathtext import MATH_FEATURE
 
-
-def time_zone_choices() -> list[tuple[str, str]]:
-    # Read when a form is built, not at import: the zones come from tzdata, which updates.
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+# Bios are shown with their math rendered (richtext_math), so "/" is typed as text.
+BIO_FEATURES = ["bold", "italic", "link", "ol", "ul", MATH_FEATURE]
+# The site shows a speaker's photo with Wagtail's fill-WxH (square) filters: say so where it is
+# chosen, so that an editor sets the focal point rather than cropping the file by hand.
+PHOTO_HELP = (
+    "Shown as a square: the image is cropped to a centred square around its focal point (set"
+    " one on the image's edit page if the face is off-centre). At least 400 × 400 pixels."
+)
 
 
 def validate_time_zone(value: str) -> None:
@@ -53,7 +57,7 @@ class Speaker(index.Indexed, models.Model):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
         FieldRowPanel([FieldPanel("position"), FieldPanel("affiliation")]),
-        FieldPanel("photo"),
+        FieldPanel("photo", help_text=PHOTO_HELP),
         FieldPanel("bio"),
         FieldPanel("homepage"),
     ]
@@ -93,6 +97,9 @@ class Speaker(index.Indexed, models.Model):
 
 
 class Venue(models.Model):
+    # A new venue starts with no zone chosen, whatever the column's default (no migration).
+    base_form_class = VenueForm
+
     name = models.CharField(max_length=200, help_text="As shown on talk pages, e.g. Room 313.")
     building = models.CharField(max_length=200, blank=True)
     room = models.CharField(max_length=100, blank=True)
@@ -109,8 +116,8 @@ class Venue(models.Model):
         FieldPanel("name"),
         FieldRowPanel([FieldPanel("building"), FieldPanel("room")]),
         FieldPanel("address"),
-        # A callable: the list is read from tzdata each time the form is shown.
-        FieldPanel("time_zone", widget=forms.Select(choices=time_zone_choices)),
+        # The list is read from tzdata each time the form is shown, and filtered as one types.
+        FieldPanel("time_zone", widget=TimeZoneSelect),
         FieldPanel("map_url"),
     ]
 

@@ -161,9 +161,13 @@ function layoutFor(chart, figure) {
     delete layout.height;
     layout.autosize = true;
   }
-  if (framesOf(figure)) {
+  if (framesOf(figure) && (layout.sliders || layout.updatemenus)) {
+    // As demos/sims/plotting.py's without_controls: the room kept for them goes too.
     delete layout.sliders;
     delete layout.updatemenus;
+    const room = Number(layout.meta?.controls_height) || 0;
+    if (room && layout.height) layout.height -= room;
+    if (room && layout.margin?.b) layout.margin = { ...layout.margin, b: Math.max(0, layout.margin.b - room) };
   }
   return layout;
 }
@@ -328,8 +332,10 @@ function dataTable(figure) {
   for (const title of ["Line", "Points", "x from … to", "y first → last", "y lowest … highest"]) {
     head.append(make("th", { scope: "col" }, title));
   }
-  table.append(make("thead")).append(head);
-  const body = table.appendChild(make("tbody"));
+  const thead = make("thead");
+  const body = make("tbody");
+  thead.append(head);
+  table.append(thead, body);
   const number = (value) =>
     typeof value === "number" && Number.isFinite(value) ? String(Number(value.toPrecision(4))) : "–";
   figure.data.forEach((trace, i) => {
@@ -606,7 +612,7 @@ class DemoWidget extends HTMLElement {
   #built = false;
   #parts = null;
   #settings = DEFAULTS;
-  #initialRun = null; // the run the page came with (the talk's default), to compare a fork with
+  #initialRun = null; // the run the page came with (the talk's default), to compare others with
 
   connectedCallback() {
     this.#root = this.querySelector("figure.demo");
@@ -630,7 +636,7 @@ class DemoWidget extends HTMLElement {
       this.#built = true;
       const figure = readJSON(this.#root, "figure");
       const { chart, data } = this.#parts;
-      if (this.#root.dataset.status === "done") this.#initialRun = this.#root.dataset.run ?? null;
+      this.#initialRun = this.#root.dataset.run ?? null;
       chart.addEventListener("demo:drawn", (event) => this.#drawn(event.detail));
       data?.addEventListener("toggle", () => this.#tabulate());
       // Unless a run of the visitor's has drawn there first.

@@ -105,6 +105,8 @@ def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, w
     last_step = "Math.max(...document.querySelector('.demo-chart').data[0].x)"
     assert page.evaluate(last_step) == 400
     default_id = page.evaluate("document.querySelector('.demo').dataset.run")
+    default_summary = page.locator(".demo-summary").text_content()
+    assert "2/η = 10" in default_summary  # η = 0.2, said in words under the chart
     default_seconds = page.locator(".demo-permalink").text_content().split("computed in")[1]
 
     # What a screen reader hears: the live region's texts, recorded as they change.
@@ -136,7 +138,7 @@ def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, w
     assert 2 <= len(announced) <= 6, announced
     # The end, with the sentence that says what the new chart shows.
     summary = page.locator(".demo-summary").text_content()
-    assert "3,000" in summary or "3000" in summary, summary
+    assert summary and summary != default_summary  # the new run's sentence, not the old one's
     assert re.fullmatch(r"Run \S+ finished in [\d.]+ s\. .+", announced[-1]), announced[-1]
     assert announced[-1].endswith(summary)
     page.screenshot(path=artifacts / "demo-after-new-run.png", full_page=True)
@@ -151,7 +153,7 @@ def test_a_control_starts_a_run_that_streams_into_the_chart(page, live_server, w
     )
     expect(page.locator(".demo-csv")).to_have_attribute("href", f"/runs/{new_id}/data.csv")
 
-    link = page.locator(".demo-permalink a")
+    link = page.locator(".demo-permalink a").first
     drawn = page.evaluate("JSON.stringify(document.querySelector('.demo-chart').data)")
     page.goto(live_server.url + link.get_attribute("href"))
     chart_ready(page)

@@ -19,7 +19,7 @@ from tests.factories import make_site, make_talk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844), "small phone": (360, 740)}
 QUADRATIC = get_demo("quadratic-stability")
 
 # Every piece of text plotly.js draws in a chart, and whether two such boxes may touch.
@@ -76,14 +76,14 @@ def test_no_text_of_any_chart_collides_or_leaves_the_chart(
     page.goto(live_server.url + seeded_talk.url)
     draw_all(page)
     for index, chart in enumerate(page.locator(".demo .demo-chart").all()):
+        chart.screenshot(path=artifacts / f"chart-{width.replace(' ', '-')}-{index}.png")
         found = chart.evaluate(COLLISIONS)
         title = page.locator(".demo .demo-title").nth(index).text_content()
         assert found["count"] > 10, title  # the check saw the chart's ticks and titles
         assert found["overlaps"] == [], (title, width)
         assert found["outside"] == [], (title, width)
-        chart.screenshot(path=artifacts / f"chart-{width}-{index}.png")
     # On a phone the panels stand in one column, each as wide as the chart.
-    if width == "phone":
+    if width != "desktop":
         widths = page.evaluate(
             """() => [...document.querySelectorAll('.demo .demo-chart')].map(chart =>
                 [...chart.querySelectorAll('.cartesianlayer .bg, .nsewdrag')].map(

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -123,7 +124,7 @@ def test_rate_limit_and_queue_limit_answer_with_retry_after(client, settings):
 
 
 def test_only_the_talks_editors_record_runs_at_it(series, generous_limits):
-    talk = make_talk(series)
+    talk = make_talk(series, start=timezone.now())  # recorded only during the talk
     # The public route never records at a talk, whatever the query says.
     public = post(Client(), f"{RUNS}?talk={talk.pk}&live=true", {"steps": 39})
     assert public.status_code == 202

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from wagtail import blocks
 
-from demos.blocks import demo_block, parameter_block
+from demos.blocks import NumberListBlock, demo_block, parameter_block
 from demos.models import DemoRun, run_key
 from demos.registry import get_demo
 from demos.runs import request_run
@@ -31,8 +31,9 @@ def test_the_form_comes_from_the_schema():
     eos = get_demo("edge-of-stability").params.model_json_schema()["properties"]
     assert isinstance(parameter_block(eos["activation"]), blocks.ChoiceBlock)
     sizes = parameter_block(eos["step_sizes"])
-    assert isinstance(sizes, blocks.ListBlock) and sizes.meta.max_num == 4
-    assert "Learning rates" in sizes.meta.help_text
+    # A list is typed in one box (tests/demos/test_block_form.py); its bounds are in the help.
+    assert isinstance(sizes, NumberListBlock) and "1 to 4 values" in sizes.field.help_text
+    assert "Learning rates" in sizes.field.help_text
 
 
 def test_the_admin_refuses_what_the_api_refuses():

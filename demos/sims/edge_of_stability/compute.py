@@ -24,7 +24,15 @@ from demos.sims.digits import (
 )
 from demos.sims.edge_of_stability.params import Params
 from demos.sims.hessian import EigenvectorTracker, top_eigenpair
-from demos.sims.plotting import PALETTE, site_figure, threshold_line
+from demos.sims.plotting import (
+    finish,
+    number,
+    percent,
+    sentence,
+    series_style,
+    site_figure,
+    threshold_line,
+)
 
 SHARPNESS_TOLERANCE = 1e-3
 
@@ -41,6 +49,7 @@ class Trajectory(DemoResult):
 class Result(DemoResult):
     parameter_count: int
     examples: int
+    steps: int  # planned: a partial result's trajectories are shorter
     trajectories: list[Trajectory]
     hvp_count: int
 
@@ -131,6 +140,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
         return Result(
             parameter_count=params.parameter_count,
             examples=params.examples,
+            steps=params.steps,
             trajectories=[snapshot(trajectory) for trajectory in trajectories],
             hvp_count=hvp_count,
         )
@@ -166,12 +176,14 @@ def figure(result: Result) -> go.Figure:
         rows=2,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.08,
-        subplot_titles=("Training loss", "Sharpness (top Hessian eigenvalue) and 2/η"),
+        vertical_spacing=0.1,
+        subplot_titles=("Training loss", "Sharpness (top Hessian eigenvalue)"),
     )
     last_step = max(len(t.loss) for t in result.trajectories) - 1
-    for trajectory, colour in zip(result.trajectories, PALETTE, strict=False):
+    for index, trajectory in enumerate(result.trajectories):
         name = f"η = {trajectory.step_size:g}"
+        style = series_style(index)
+        colour = style["line"]["color"]
         figure.add_trace(
             go.Scatter(
                 x=list(range(len(trajectory.loss))),
@@ -179,7 +191,7 @@ def figure(result: Result) -> go.Figure:
                 name=name,
                 legendgroup=name,
                 mode="lines",
-                line={"color": colour, "width": 1.5},
+                line={**style["line"], "width": 1.5},
             ),
             row=1,
             col=1,
@@ -192,22 +204,30 @@ def figure(result: Result) -> go.Figure:
                 legendgroup=name,
                 showlegend=False,
                 mode="lines+markers",
-                marker={"size": 3},
-                line={"color": colour},
+                marker={**style["marker"], "size": 4},
+                line=style["line"],
             ),
             row=2,
             col=1,
         )
         threshold = 2 / trajectory.step_size
+        label = f"2/η = {threshold:.3g}"
         figure.add_trace(
             threshold_line(
-                (0, last_step),
-                threshold,
-                colour,
-                f"2/η = {threshold:g}",
-                legendgroup=name,
-                showlegend=False,
+                (0, last_step), threshold, colour, label, legendgroup=name, showlegend=False
             ),
+            row=2,
+            col=1,
+        )
+        # Named where it is drawn: the legend shows no threshold, and colour alone is not enough.
+        figure.add_annotation(
+            x=last_step,
+            y=threshold,
+            text=label,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            font={"color": colour, "size": 11},
             row=2,
             col=1,
         )
@@ -228,8 +248,48 @@ def figure(result: Result) -> go.Figure:
             f"Sharpness rises to 2/η and hovers there"
             f" (full-batch GD, {result.parameter_count:,} parameters, {result.examples} digits)"
         ),
-        legend={"orientation": "h", "y": -0.12},
+        height=620,
         hovermode="x unified",
-        margin={"t": 80},
     )
-    return figure
+    return finish(figure, summary(result))
+
+
+def summary(result: Result) -> str:
+    """The run's result in one sentence: where each step size's sharpness met 2/η, if it did."""
+    done = max(len(t.loss) for t in result.trajectories) - 1
+    if all(t.diverged_at is not None for t in result.trajectories):
+        done = result.steps  # nothing left to run
+    clauses = []
+    for trajectory in result.trajectories:
+        eta, threshold = f"η = {trajectory.step_size:g}", 2 / trajectory.step_size
+        edge = f"2/η = {number(threshold, 3)}"
+        sharpness = np.array(trajectory.sharpness)
+        crossed = np.flatnonzero(sharpness >= threshold)
+        if trajectory.diverged_at is not None:
+            clauses.append(f"with {eta}, GD diverged at step {trajectory.diverged_at:,}")
+        elif not sharpness.size:
+            clauses.append(f"with {eta}, no sharpness is measured yet")
+        elif crossed.size:
+            step = trajectory.checkpoints[crossed[0]]
+            clause = f"with {eta}, sharpness reached {edge} at step {step:,}"
+            if crossed[0] == 0:
+                clause = f"with {eta}, sharpness started above {edge}, at {number(sharpness[0])}"
+            after = sharpness[crossed[0] :]
+            if after.size > 1:
+                distance = np.median(np.abs(after / threshold - 1))
+                start, end = trajectory.loss[step], trajectory.loss[-1]
+                trend = "kept falling" if end < start else "rose"
+                clause += (
+                    f" and then hovered within a median {percent(distance)} of it while the loss"
+                    f" {trend}, from {number(start)} to {number(end)}"
+                )
+            clauses.append(clause)
+        elif sharpness.size == 1:
+            clauses.append(f"with {eta}, sharpness is {number(sharpness[0])}, below {edge}")
+        else:
+            verb = "has not yet reached" if done < result.steps else "never reached"
+            clauses.append(
+                f"with {eta}, sharpness went from {number(sharpness[0])} to"
+                f" {number(sharpness[-1])} but {verb} {edge}"
+            )
+    return sentence("; ".join(clauses), done, result.steps, "step")

@@ -41,7 +41,7 @@ class Params(DigitsNetwork, DemoParams):
         min_length=1,
         max_length=4,
         title="Step sizes",
-        description="Learning rates eta of full-batch GD, one run each, overlaid on one chart",
+        description="Learning rates η of full-batch GD, one run each, overlaid on one chart",
     )
     steps: int = Field(
         2000,

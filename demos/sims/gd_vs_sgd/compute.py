@@ -22,7 +22,15 @@ from demos.sims.digits import (
 )
 from demos.sims.gd_vs_sgd.params import Params
 from demos.sims.hessian import Eigenpair, top_eigenpair
-from demos.sims.plotting import PALETTE, site_figure, threshold_line
+from demos.sims.plotting import (
+    PALETTE,
+    finish,
+    number,
+    percent,
+    sentence,
+    site_figure,
+    threshold_line,
+)
 
 SHARPNESS_TOLERANCE = 1e-3
 TEST_EXAMPLES = 500  # held-out digits for the test accuracy, as many as there are
@@ -42,6 +50,10 @@ class Result(DemoResult):
     examples: int
     test_examples: int
     parameter_count: int
+    epochs: int
+    # planned: a partial result has the outcomes of the largest batch sizes only
+    batch_sizes: list[int]
+    step_sizes: list[float]
     outcomes: list[Outcome]
 
 
@@ -137,6 +149,9 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             examples=params.examples,
             test_examples=len(data.held_out_labels),
             parameter_count=params.parameter_count,
+            epochs=params.epochs,
+            batch_sizes=list(params.batch_sizes),
+            step_sizes=list(params.step_sizes),
             outcomes=list(outcomes),
         )
 
@@ -190,6 +205,14 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
     return final
 
 
+# How each measured quantity is drawn, whatever the step size's colour: never by colour alone.
+QUANTITIES = (
+    ("sharpness", "sharpness", "solid", "circle", 1),
+    ("train_accuracy", "train accuracy", "dash", "square", 2),
+    ("test_accuracy", "test accuracy", "dashdot", "diamond", 2),
+)
+
+
 def figure(result: Result) -> go.Figure:
     figure = site_figure(
         rows=1,
@@ -202,49 +225,36 @@ def figure(result: Result) -> go.Figure:
     for step_size, colour in zip(step_sizes, PALETTE, strict=False):
         rows = [o for o in result.outcomes if o.step_size == step_size and not o.diverged]
         rows.sort(key=lambda o: o.batch_size)
-        figure.add_trace(
-            go.Scatter(
-                x=[o.batch_size for o in rows],
-                y=[o.sharpness for o in rows],
-                mode="lines+markers",
-                line={"color": colour},
-                name=f"η = {step_size:g}: sharpness",
-                legendgroup=f"{step_size}",
-            ),
-            row=1,
-            col=1,
-        )
-        figure.add_trace(
-            threshold_line(
-                (batches[0], batches[-1]),
-                2 / step_size,
-                colour,
-                f"2/η = {2 / step_size:g}",
-                legendgroup=f"{step_size}",
-            ),
-            row=1,
-            col=1,
-        )
-        for key, dash, label in (
-            ("train_accuracy", "solid", "train"),
-            ("test_accuracy", "dot", "test"),
-        ):
+        group = f"η = {step_size:g}"
+        for key, label, dash, symbol, col in QUANTITIES:
             figure.add_trace(
                 go.Scatter(
                     x=[o.batch_size for o in rows],
                     y=[getattr(o, key) for o in rows],
                     mode="lines+markers",
                     line={"color": colour, "dash": dash},
-                    name=f"η = {step_size:g}: {label} accuracy",
-                    legendgroup=f"{step_size}",
+                    marker={"color": colour, "symbol": symbol, "size": 7},
+                    name=f"{group}: {label}",
+                    legendgroup=group,
                 ),
                 row=1,
-                col=2,
+                col=col,
             )
+            if key == "sharpness":
+                figure.add_trace(
+                    threshold_line(
+                        (batches[0], batches[-1]),
+                        2 / step_size,
+                        colour,
+                        f"2/η = {2 / step_size:.3g}",
+                        legendgroup=group,
+                    ),
+                    row=1,
+                    col=1,
+                )
     figure.update_layout(
         title=f"Same epochs, smaller batches: flatter end points ({result.examples} digits)",
         height=500,
-        legend={"orientation": "h", "y": -0.2},
     )
     for col in (1, 2):
         figure.update_xaxes(
@@ -252,4 +262,57 @@ def figure(result: Result) -> go.Figure:
         )
     figure.update_yaxes(title_text="top Hessian eigenvalue", rangemode="tozero", row=1, col=1)
     figure.update_yaxes(title_text="accuracy", range=[0, 1.02], row=1, col=2)
-    return figure
+    return finish(figure, summary(result))
+
+
+def summary(result: Result) -> str:
+    """The run's result in one sentence: the largest and the smallest batch's end points."""
+    clauses = []
+    for step_size in result.step_sizes:
+        outcomes = sorted(
+            (o for o in result.outcomes if o.step_size == step_size), key=lambda o: o.batch_size
+        )
+        if not outcomes:
+            continue
+        trained = [o for o in outcomes if not o.diverged]
+        blown_up = [f"{o.batch_size:,}" for o in outcomes if o.diverged]
+        clause = f"at η = {step_size:g}"
+        if trained:
+            largest, smallest = trained[-1], trained[0]
+            clause += (
+                f", {_batch(largest, result.examples)} ended with sharpness"
+                f" {number(largest.sharpness, 3)} ({_against(largest.sharpness, 2 / step_size)})"
+            )
+            if smallest is not largest:
+                ratio = smallest.sharpness / largest.sharpness
+                flatter = f"{percent(1 - ratio)} flatter" if ratio < 1 else "no flatter"
+                if ratio > 1:
+                    flatter = f"{percent(ratio - 1)} sharper"
+                clause += (
+                    f" and batch {smallest.batch_size:,} with {number(smallest.sharpness, 3)},"
+                    f" {flatter}; test accuracy {_accuracy(largest)} and {_accuracy(smallest)}"
+                )
+            else:
+                clause += f", test accuracy {_accuracy(largest)}"
+        if blown_up:
+            clause += f"{';' if trained else ','} batch {' and '.join(blown_up)} diverged"
+        clauses.append(clause)
+    text = f"After {result.epochs:,} epochs " + "; ".join(clauses)
+    planned = len(result.batch_sizes)
+    done = len({o.batch_size for o in result.outcomes})
+    return sentence(text, done, planned, "batch size")
+
+
+def _batch(outcome: Outcome, examples: int) -> str:
+    size = f"batch {outcome.batch_size:,}"
+    return f"full-batch GD ({size})" if outcome.batch_size == examples else size
+
+
+def _against(sharpness: float, threshold: float) -> str:
+    """Where a sharpness lies with respect to 2/η: "5.5% above 2/η = 10"."""
+    side = "above" if sharpness > threshold else "below"
+    return f"{percent(abs(sharpness / threshold - 1))} {side} 2/η = {number(threshold, 3)}"
+
+
+def _accuracy(outcome: Outcome) -> str:
+    return "not measured" if outcome.test_accuracy is None else percent(outcome.test_accuracy)

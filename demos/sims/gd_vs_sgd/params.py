@@ -52,7 +52,7 @@ class Params(DigitsNetwork, DemoParams):
         min_length=1,
         max_length=3,
         title="Step sizes",
-        description="Learning rates eta, each with every batch size",
+        description="Learning rates η, each with every batch size",
     )
     epochs: int = Field(
         500,

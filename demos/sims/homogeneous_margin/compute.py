@@ -10,7 +10,17 @@ from demos.sims.base import (
     ProgressReporter,
 )
 from demos.sims.homogeneous_margin.params import Params
-from demos.sims.plotting import PALETTE, equal_aspect, frame_slider, labelled_points, site_figure
+from demos.sims.plotting import (
+    PALETTE,
+    equal_aspect,
+    finish,
+    frame_slider,
+    labelled_points,
+    number,
+    percent,
+    sentence,
+    site_figure,
+)
 
 HOMOGENEITY = 2  # f(c theta) = c^2 f(theta): one factor from each layer
 CHECKPOINTS = 80  # log-spaced steps at which the margin is recorded
@@ -30,6 +40,7 @@ class Result(DemoResult):
     frame_steps: list[int]  # the checkpoints where theta is kept
     # theta at those steps, each as (w_j1, w_j2, a_j) per hidden unit
     parameters: list[list[tuple[float, float, float]]]
+    steps: int  # planned: a partial result's checkpoints stop short of it
 
 
 def sector_points(params: Params) -> tuple[np.ndarray, np.ndarray]:
@@ -82,6 +93,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             points=[tuple(p) for p in points.tolist()],
             labels=labels.tolist(),
             separated_at=separated_at,
+            steps=params.steps,
             **{key: list(values) for key, values in recorded.items()},
         )
 
@@ -137,7 +149,10 @@ def figure(result: Result) -> go.Figure:
         rows=1,
         cols=2,
         horizontal_spacing=0.12,
-        subplot_titles=("Decision regions of the network", "Normalized margin min yᵢf(xᵢ)/‖θ‖²"),
+        subplot_titles=(
+            "Decision regions of the network",
+            "Normalized margin min y<sub>i</sub>f(x<sub>i</sub>)/‖θ‖<sup>2</sup>",
+        ),
     )
     figure.add_trace(
         go.Heatmap(
@@ -156,20 +171,21 @@ def figure(result: Result) -> go.Figure:
     )
     for trace in labelled_points(points, labels):
         figure.add_trace(trace, row=1, col=1)
-    # A log axis cannot show step 0; before the data are fitted the margin is negative.
+    # A log axis cannot show step 0; before the data are fitted (mean loss < log(2)/n, so every
+    # point's loss < log 2: every point classified correctly) the margin is negative.
     fitted = steps >= (result.separated_at or steps[-1] + 1)
-    for part, colour, name in (
-        ((steps > 0) & ~fitted, "#bbbbbb", "before every point is fitted"),
-        (fitted, PALETTE[2], "after: loss < log 2 / n"),
+    for part, colour, dash, symbol, name in (
+        ((steps > 0) & ~fitted, "#999999", "dash", "square", "margin, some misfit"),
+        (fitted, PALETTE[2], "solid", "circle", "margin, all fitted"),
     ):
         figure.add_trace(
             go.Scatter(
                 x=steps[part].tolist(),
                 y=margins[part].tolist(),
                 mode="lines+markers",
-                marker={"size": 4},
-                line={"color": colour},
-                name=f"normalized margin, {name}",
+                marker={"size": 5, "symbol": symbol, "color": colour},
+                line={"color": colour, "dash": dash},
+                name=name,
             ),
             row=1,
             col=2,
@@ -186,14 +202,12 @@ def figure(result: Result) -> go.Figure:
     figure.update_layout(
         title=f"A ReLU network without biases: after {steps[-1]:,} GD steps the normalized margin"
         f" is {result.normalized_margin[-1]:.3g}",
-        height=500,
-        legend={"orientation": "h", "y": -0.15},
+        height=580,  # the legend and the slider go below the plots (finish)
         sliders=[
             frame_slider(
                 [str(step) for step in result.frame_steps],
-                [str(step) for step in result.frame_steps],
+                [f"{step:,}" for step in result.frame_steps],
                 "decision regions at step ",
-                y=-0.3,
             )
         ],
     )
@@ -201,4 +215,41 @@ def figure(result: Result) -> go.Figure:
     figure.update_xaxes(type="log", title_text="step", row=1, col=2)
     # Zoomed on the fitted phase, where the theory says the margin rises.
     figure.update_yaxes(title_text="normalized margin", range=[0, 1.15 * top], row=1, col=2)
-    return figure
+    return finish(figure, summary(result))
+
+
+def summary(result: Result) -> str:
+    """The run's result in one sentence: whether the data were fitted and what the normalized
+    margin did from then on."""
+    done, margins = result.checkpoints[-1], result.normalized_margin
+    if result.separated_at is None:
+        if margins[-1] > 0:
+            text = (
+                f"every point is classified correctly (normalized margin {number(margins[-1])}),"
+                f" but the loss is still above log(2)/n, the point from which the theory says"
+                f" the margin rises"
+            )
+        else:
+            text = (
+                f"some point is still misclassified (normalized margin {number(margins[-1])})"
+                f" and the loss is above log(2)/n"
+            )
+        if done >= result.steps:
+            text = f"After {done:,} GD steps {text}"
+    else:
+        start = margins[result.checkpoints.index(result.separated_at)]
+        text = (
+            f"By step {result.separated_at:,} the loss was below log(2)/n, so every point was"
+            f" classified correctly"
+        )
+        if done > result.separated_at:
+            change = margins[-1] / start - 1 if start > 0 else None
+            trend = "rose" if margins[-1] > start else "fell"
+            by = f" ({'+' if change > 0 else '−'}{percent(abs(change))})" if change else ""
+            text += (
+                f", and from then to step {done:,} the normalized margin {trend} from"
+                f" {number(start)} to {number(margins[-1])}{by}"
+            )
+        else:
+            text += f", with normalized margin {number(start)}"
+    return sentence(text, done, result.steps, "step")

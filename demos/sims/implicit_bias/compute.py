@@ -13,9 +13,12 @@ from demos.sims.implicit_bias.params import Params
 from demos.sims.plotting import (
     PALETTE,
     equal_aspect,
+    finish,
     frame_slider,
     labelled_points,
+    number,
     play_pause_buttons,
+    sentence,
     site_figure,
 )
 
@@ -32,6 +35,7 @@ class Result(DemoResult):
     weights: list[tuple[float, float]]  # w at the checkpoints
     loss: list[float]
     angle: list[float]  # degrees between w and the max-margin direction
+    steps: int  # planned: a partial result's checkpoints stop short of it
 
 
 def separable_points(params: Params) -> tuple[np.ndarray, np.ndarray]:
@@ -113,6 +117,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             weights=[tuple(weights.tolist()) for _, weights in recorded],
             loss=[logistic_loss(signed, weights) for _, weights in recorded],
             angle=[angle_between(weights, target) for _, weights in recorded],
+            steps=params.steps,
         )
 
     def drawable() -> Result | None:
@@ -157,7 +162,7 @@ def figure(result: Result) -> go.Figure:
         horizontal_spacing=0.1,
         subplot_titles=(
             "Data and the two separators",
-            "Angle between w(t) and the max-margin direction",
+            "Angle of w(t) to the max-margin direction",
         ),
     )
     for trace in labelled_points(points, labels):
@@ -174,7 +179,9 @@ def figure(result: Result) -> go.Figure:
     last = len(result.checkpoints) - 1
     x, y = _boundary(weights[last], reach)
     figure.add_trace(
-        go.Scatter(x=x, y=y, mode="lines", line={"color": PALETTE[1], "width": 2}, name="GD"),
+        go.Scatter(
+            x=x, y=y, mode="lines", line={"color": PALETTE[1], "width": 2}, name="GD's separator"
+        ),
         row=1,
         col=1,
     )
@@ -229,13 +236,34 @@ def figure(result: Result) -> go.Figure:
             f"GD on the logistic loss: after {steps[-1]:,} steps w(t) is"
             f" {result.angle[last]:.2g}° from the max-margin direction"
         ),
-        # A fixed height keeps the legend, the buttons and the slider below them in their rows.
-        height=560,
-        legend={"orientation": "h", "y": -0.22},
-        margin={"t": 80, "b": 220},
-        updatemenus=[play_pause_buttons(names, x=0, y=-0.36)],
-        sliders=[
-            frame_slider(names, [f"{step:,}" for step in result.checkpoints], "step ", y=-0.5)
-        ],
+        height=640,  # the legend, the buttons and the slider go below the plots (finish)
+        updatemenus=[play_pause_buttons(names)],
+        sliders=[frame_slider(names, [f"{step:,}" for step in result.checkpoints], "step ")],
     )
-    return figure
+    return finish(figure, summary(result))
+
+
+def summary(result: Result) -> str:
+    """The run's result in one sentence: how far GD's direction ended from the max margin's."""
+    if not result.checkpoints:
+        return sentence("GD has not taken a step yet", 0, result.steps, "step")
+    done, first, last = result.checkpoints[-1], result.checkpoints[0], len(result.checkpoints) - 1
+    norms = np.linalg.norm(np.array(result.weights), axis=1)
+    text = f"w(t) is {number(result.angle[-1])}° from the max-margin direction"
+    if last:
+        text += (
+            f", {_went(result.angle[0], result.angle[-1], 'down', 'up')} from"
+            f" {number(result.angle[0])}° at step {first:,}, while ‖w‖"
+            f" {_went(norms[0], norms[-1], 'shrank', 'grew')} from {number(norms[0])} to"
+            f" {number(norms[-1])} and the loss {_went(result.loss[0], result.loss[-1])} from"
+            f" {number(result.loss[0])} to {number(result.loss[-1])}"
+        )
+    else:
+        text += f" at step {done:,}, with ‖w‖ = {number(norms[0])}"
+    if done >= result.steps:
+        text = f"After {done:,} steps {text}"
+    return sentence(text, done, result.steps, "step")
+
+
+def _went(start: float, end: float, down: str = "fell", up: str = "rose") -> str:
+    return down if end < start else up

@@ -10,7 +10,10 @@ from demos.sims.quadratic_stability.params import Params
 demo = Demo(
     slug="quadratic-stability",
     title="Gradient descent on a quadratic: the threshold 2/λ",
-    summary="GD converges on a quadratic exactly when the step size is below 2/λ_max.",
+    summary=(
+        "GD on a quadratic converges exactly when the step size is below 2/λ,"
+        " λ its largest curvature."
+    ),
     params=Params,
     package=__name__,
 )

@@ -1,16 +1,19 @@
 """The quadratic-stability demo computed: its run and its chart (the science is in __init__.py)."""
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
 from demos.sims.base import DemoResult, ProgressCallback, ProgressReporter
-from demos.sims.plotting import PALETTE, equal_aspect, site_figure
+from demos.sims.plotting import PALETTE, equal_aspect, finish, number, sentence, site_figure
 from demos.sims.quadratic_stability.params import Params
 
 # Past this distance from the minimum the iterates are shown as diverged and no longer followed.
 ESCAPE_RADIUS = 1e12
 
 
+SUBSCRIPTS = "₁₂"  # the axes' names in plain text: x₁, λ₂
 CONTOUR_GRID = 41  # points per side of the loss contours: smooth ellipses, small JSON
 
 
@@ -21,6 +24,8 @@ class Result(DemoResult):
     loss: list[float]
     threshold: float  # 2 / lambda_max: the largest step size that still converges
     diverged: bool  # observed: the iterates escaped or ended with a higher loss than they started
+    escaped: bool  # they passed ESCAPE_RADIUS and were no longer followed
+    steps: int  # planned: fewer iterates than steps + 1 means escaped or, partway, not done yet
 
 
 def loss(curvatures: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -44,6 +49,8 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             loss=losses,
             threshold=2 / curvatures.max(),
             diverged=escaped or losses[-1] > losses[0],
+            escaped=escaped,
+            steps=params.steps,
         )
 
     for step in range(1, params.steps + 1):
@@ -67,7 +74,7 @@ def figure(result: Result) -> go.Figure:
         specs=[[{"rowspan": 2}, {}], [None, {}]],
         column_widths=[0.55, 0.45],
         horizontal_spacing=0.1,
-        vertical_spacing=0.26,
+        vertical_spacing=0.28,  # the lower title may take two lines on a narrow chart
         subplot_titles=(
             "GD iterates on the loss contours",
             "Loss against step",
@@ -123,21 +130,21 @@ def figure(result: Result) -> go.Figure:
         row=1,
         col=2,
     )
-    figure.update_yaxes(type="log", exponentformat="power", title_text="loss", row=1, col=2)
+    figure.update_yaxes(type="log", title_text="loss", row=1, col=2)
     figure.update_xaxes(title_text="step", row=1, col=2)
 
     # Stability diagram: the chosen eta against the threshold 2 / lambda_max.
     eta_max = 1.5 * max(result.step_size, result.threshold)
     etas = np.linspace(0, eta_max, 200)
-    for curvature, colour, label in zip(
-        curvatures, (PALETTE[0], PALETTE[4]), ("λ₁", "λ₂"), strict=True
+    for curvature, colour, dash, label in zip(
+        curvatures, (PALETTE[0], PALETTE[4]), ("solid", "dash"), ("λ₁", "λ₂"), strict=True
     ):
         figure.add_trace(
             go.Scatter(
                 x=etas.tolist(),
                 y=np.abs(1 - etas * curvature).tolist(),
                 mode="lines",
-                line={"color": colour},
+                line={"color": colour, "dash": dash},
                 name=f"|1 − η{label}|, {label} = {curvature:g}",
             ),
             row=2,
@@ -147,7 +154,7 @@ def figure(result: Result) -> go.Figure:
     figure.add_vline(
         x=result.threshold,
         line={"color": "black", "dash": "dash"},
-        annotation_text=f"2/λ_max = {result.threshold:.3g}",
+        annotation_text=f"2/λ<sub>max</sub> = {result.threshold:.3g}",
         annotation_position="top left" if result.step_size > result.threshold else "top right",
         row=2,
         col=2,
@@ -167,15 +174,68 @@ def figure(result: Result) -> go.Figure:
 
     if result.diverged:
         verdict = "diverges"
+    elif at_edge(result):
+        verdict = "oscillates without converging"
     elif result.loss[-1] < result.loss[0]:
         verdict = "converges"
     else:
         verdict = "oscillates without converging"
     side = ">" if result.step_size > result.threshold else "≤"
     figure.update_layout(
-        title=f"η = {result.step_size:g} {side} 2/λ_max = {result.threshold:.3g}: GD {verdict}",
-        height=500,
-        legend={"orientation": "h", "y": -0.16},
-        margin={"t": 80},
+        title=(
+            f"η = {result.step_size:g} {side} 2/λ<sub>max</sub> = {result.threshold:.3g}:"
+            f" GD {verdict}"
+        ),
+        height=580,
     )
-    return figure
+    return finish(figure, summary(result))
+
+
+def at_edge(result: Result) -> bool:
+    """Whether η = 2/λ_max: the sharpest coordinate flips sign for ever without shrinking."""
+    return math.isclose(result.step_size * max(result.curvatures), 2, rel_tol=1e-9)
+
+
+def summary(result: Result) -> str:
+    """The run's result in one sentence: the step size against 2/λ_max and what GD did."""
+    curvatures = np.array(result.curvatures)
+    sharpest = int(np.argmax(curvatures))
+    axis = SUBSCRIPTS[sharpest]
+    eta, threshold = result.step_size, result.threshold
+    side = "below" if eta < threshold else "above" if eta > threshold else "exactly at"
+    done = len(result.iterates) - 1
+    running = not result.escaped and done < result.steps
+    start, end = result.loss[0], result.loss[-1]
+    steps = f"{done:,} step{'s' if done != 1 else ''}"
+    if result.escaped:
+        factor = abs(1 - eta * curvatures[sharpest])
+        what = (
+            f"diverged: |x{axis}| grew {number(factor)}-fold per step and passed"
+            f" {number(ESCAPE_RADIUS)} at step {done + 1:,}"
+        )
+    elif at_edge(result):
+        what = (
+            f"does not converge: 1 − ηλ{axis} = −1, so x{axis} flips sign at every step without"
+            f" shrinking, while the loss went from {number(start)} to {number(end)} in {steps}"
+        )
+    elif end > start:
+        verb = "is diverging" if running else "diverged"
+        what = f"{verb}: the loss rose from {number(start)} to {number(end)} in {steps}"
+    elif end < start:
+        verb = "is converging" if running else "converged"
+        what = f"{verb}: the loss fell from {number(start)} to {number(end)} in {steps}"
+    else:
+        what = f"stays put: the loss stayed at {number(start)}"
+    largest = f"λ{axis} = {curvatures[sharpest]:g}"
+    equal = f", as is λ{SUBSCRIPTS[1 - sharpest]}"
+    largest += ", the larger curvature" if curvatures[0] != curvatures[1] else equal
+    text = f"With η = {eta:g} {side} 2/λ{axis} = {threshold:.3g} ({largest}), GD {what}"
+    # Where 1/λ < η < 2/λ the coordinate's factor 1 − ηλ is negative: it changes sign each step.
+    flipping = [
+        f"x{SUBSCRIPTS[i]} changed sign at every step (η > 1/λ{SUBSCRIPTS[i]} = {1 / c:.3g})"
+        for i, c in enumerate(curvatures)
+        if 1 < eta * c < 2 and result.iterates[0][i] != 0
+    ]
+    if flipping and not result.diverged and done > 1 and not at_edge(result):
+        text += "; " + " and ".join(flipping)
+    return sentence(text, result.steps if result.escaped else done, result.steps, "step")

@@ -121,8 +121,8 @@ def sample_talks(today: date) -> list[SampleTalk]:
                 ),
                 (
                     "quadratic-stability",
-                    "Why 2/η: on a quadratic, GD converges exactly when η < 2/λ_max. Try a step"
-                    " size above 0.2.",
+                    "Why 2/η: on a quadratic, GD converges exactly when η < 2/λ, λ its largest"
+                    " curvature. Try a step size above 0.2.",
                 ),
                 (
                     "implicit-bias",
