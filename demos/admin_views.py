@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.text import Truncator
 from django.views.generic import TemplateView
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import (
@@ -57,6 +58,11 @@ class RunTitleColumn(ButtonsColumnMixin, TitleColumn):
         return self.view.get_list_buttons(instance)
 
 
+def short_talk_title(run: DemoRun) -> str:
+    """The run's talk, cut to a few words: the list is about runs."""
+    return Truncator(run.talk.title).words(6) if run.talk else ""
+
+
 class SecondsColumn(Column):
     def get_value(self, instance):
         return "" if instance.seconds is None else f"{instance.seconds:.2f}"
@@ -79,11 +85,12 @@ class DemoRunIndexView(IndexView):
                 accessor=lambda run: f"Run {run.public_id}",
                 get_url=self.get_inspect_url,
                 view=self,
+                width="13em",  # a run's id on one line, not a letter per line
             ),
             Column("status", label="Status", accessor="get_status_display", sort_key="status"),
             StatusFlagColumn("hidden", label="Public", true_label="Hidden", sort_key="hidden"),
             Column("demo", label="Demo", accessor="demo_title", sort_key="demo_slug"),
-            Column("talk", label="Talk", accessor="talk", sort_key="talk__title"),
+            Column("talk", label="Talk", accessor=short_talk_title, sort_key="talk__title"),
             BooleanColumn(
                 "recorded_at_talk", label="Recorded at the talk", sort_key="recorded_at_talk"
             ),

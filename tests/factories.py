@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
 from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
@@ -69,3 +71,16 @@ def make_talk(
 
 def shanghai(year, month, day, hour=16, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def signed_in(
+    username: str, *groups: str, permissions: tuple[str, ...] = (), csrf_checks: bool = False
+) -> Client:
+    """A test client signed in as a new user in ``groups`` (those the migrations made) with the
+    extra permissions named by codename."""
+    user = User.objects.create_user(username, f"{username}@example.org", "pw")
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    user.user_permissions.add(*Permission.objects.filter(codename__in=permissions))
+    client = Client(enforce_csrf_checks=csrf_checks)
+    client.force_login(user)
+    return client

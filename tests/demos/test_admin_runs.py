@@ -5,7 +5,7 @@ import re
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
@@ -14,7 +14,7 @@ from demos.registry import get_demo
 from demos.runs import NotARecordedRun, request_run, set_hidden
 from seminar_site import page_cache
 from tests.demos.conftest import run_worker
-from tests.factories import make_talk
+from tests.factories import make_talk, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,6 @@ def quadratic(**params):
     return QUADRATIC.params(**params)
 
 
-def signed_in(username: str, *groups: str, csrf_checks: bool = False) -> Client:
-    user = User.objects.create_user(username, f"{username}@example.org", "pw")
-    user.groups.add(*Group.objects.filter(name__in=groups))
-    client = Client(enforce_csrf_checks=csrf_checks)
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def editor():
     return signed_in("editor", "Editors")
@@ -42,11 +34,7 @@ def editor():
 @pytest.fixture
 def outsider():
     """Signed in and allowed into the admin, but not one of the editors."""
-    user = User.objects.create_user("outsider", "o@example.org", "pw")
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in("outsider", permissions=("access_admin",))
 
 
 def recorded_run(talk, steps=41):

@@ -4,14 +4,13 @@ margin an editor sets; outside it they are ordinary runs, and the presenter view
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from demos.models import DemoRun
 from tests.demos.conftest import post
-from tests.factories import make_talk, shanghai
+from tests.factories import make_talk, shanghai, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +19,7 @@ SECOND = timedelta(seconds=1)
 
 @pytest.fixture
 def presenter():
-    user = User.objects.create_user("presenter", "p@example.org", "pw")
-    user.groups.add(Group.objects.get(name="Editors"))
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in("presenter", "Editors")
 
 
 def presenter_run(client, talk, steps=39) -> DemoRun:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 from wagtail.models import Page
@@ -18,7 +18,7 @@ from talks.admin_views import duplicate_for_date
 from talks.models import TalkPage
 from tests.demos.conftest import run_worker
 from tests.demos.test_blocks import block_value
-from tests.factories import make_speaker, make_talk, shanghai
+from tests.factories import make_speaker, make_talk, shanghai, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +36,7 @@ def editor(client):
 @pytest.fixture
 def outsider():
     """Allowed into the admin, but with no rights on pages."""
-    user = User.objects.create_user("outsider", "o@example.org", "pw")
-    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in("outsider", permissions=("access_admin",))
 
 
 def with_demo(talk: TalkPage, **params) -> TalkPage:
