@@ -25,7 +25,7 @@ from wagtail import blocks
 from demos.models import DEFAULT_RUN_PRIORITY, DemoRun, run_key
 from demos.registry import DEMOS, get_demo
 from demos.runs import request_run
-from demos.sims.base import Demo, DemoParams
+from demos.sims.base import Demo, DemoParams, about_seconds
 
 # A list typed in one box: numbers separated by commas (spaces or semicolons also do).
 LIST_SEPARATORS = re.compile(r"[\s,;]+")
@@ -36,11 +36,6 @@ def number(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def about_seconds(seconds: float) -> str:
-    """Seconds to two significant digits, as the cost model's errors say them: 0.031, 4.2, 40."""
-    return f"{float(f'{seconds:.2g}'):g}"
 
 
 def cost_message(seconds: str, budget: str, title: str) -> str:

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from demos.blocks import number
 from demos.downloads import COMPARE_LIMIT, figure_csv, overlay, reproduce_script
 from demos.models import DemoRun
 from demos.runs import visible_run
@@ -22,7 +23,7 @@ def shown(value) -> str:
     """A parameter's value as a reader writes it: 0.1, not 0.1000; a list with commas."""
     if isinstance(value, list):
         return ", ".join(shown(item) for item in value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return number(value) if isinstance(value, int | float) else str(value)
 
 
 def parameter_rows(demo, params: dict) -> list[tuple[str, str, str]]:

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.contrib.auth.models import Group, User
 
 from tests.factories import make_site
 
@@ -38,3 +39,12 @@ def empty_cache():
 
     for alias in settings.CACHES:
         caches[alias].clear()
+
+
+@pytest.fixture
+def moderator(client):
+    """The test client signed in as a Moderator (the group the migrations give page rights)."""
+    user = User.objects.create_user("moderator", "m@example.org", "pw")
+    user.groups.add(Group.objects.get(name="Moderators"))
+    client.force_login(user)
+    return user

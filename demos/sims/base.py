@@ -75,10 +75,15 @@ class DemoParams(BaseModel):
                 "this run would take about {seconds} s, over the budget of {budget} s;"
                 " lower this value (or another size parameter)",
                 # pydantic fills in plain {names} only, so the numbers come formatted.
-                seconds=f"{float(f'{seconds:.2g}'):g}",
+                seconds=about_seconds(seconds),
                 budget=f"{budget:g}",
             )
         return self
+
+
+def about_seconds(seconds: float) -> str:
+    """Seconds to two significant digits, as cost errors say them: 0.031, 4.2, 40."""
+    return f"{float(f'{seconds:.2g}'):g}"
 
 
 def seconds_budget(context: Mapping[str, Any] | None) -> float | None:

@@ -4,7 +4,7 @@ bounded as on the public page, the run time estimated before saving, refusals in
 import json
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from wagtail import blocks
@@ -36,14 +36,6 @@ def over_budget(demo, **changes):
     block = demo_block(demo)
     params = demo.params().model_dump(mode="json") | changes
     return block, block.to_python({"caption": "", "params": params})
-
-
-@pytest.fixture
-def moderator(client):
-    user = User.objects.create_user("moderator", "m@example.org", "pw")
-    user.groups.add(Group.objects.get(name="Moderators"))
-    client.force_login(user)
-    return user
 
 
 # --- a list is one text box -------------------------------------------------------------------

@@ -19,14 +19,6 @@ from tests.factories import make_speaker, make_talk, make_venue
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def moderator(client):
-    user = User.objects.create_user("moderator", "m@example.org", "pw")
-    user.groups.add(Group.objects.get(name="Moderators"))
-    client.force_login(user)
-    return user
-
-
 def talk_form(speaker, venue, **overrides):
     data = {
         "title": "Theoretical basis of deep learning",

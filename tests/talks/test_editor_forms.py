@@ -6,7 +6,6 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
@@ -18,14 +17,6 @@ from talks.snippets import BIO_FEATURES
 from tests.factories import make_speaker, make_talk, make_venue
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moderator(client):
-    user = User.objects.create_user("moderator", "m@example.org", "pw")
-    user.groups.add(Group.objects.get(name="Moderators"))
-    client.force_login(user)
-    return user
 
 
 def soup(response) -> BeautifulSoup:
