@@ -243,6 +243,13 @@ TINY = {"hidden_width": 4, "hidden_layers": 1, "classes": 2, "examples": 20}
 DEEP_TINY = {"hidden_width": 4, "hidden_layers": 4, "classes": 2, "examples": 20}
 LARGE = {"hidden_width": 128, "hidden_layers": 2, "classes": 10, "examples": 1000}
 DEEP_LARGE = {"hidden_width": 128, "hidden_layers": 4, "classes": 10, "examples": 1740}
+FA_TINY = {
+    "dimension": 40,
+    "clusters": 2,
+    "points_per_cluster": 1,
+    "width": 1,
+    "sweep_clusters": [2],
+}
 
 DESIGNS: dict[str, list[dict[str, Any]]] = {
     "quadratic-stability": [{"steps": steps} for steps in (1, 10, 40, 100, 300, 1000)],
@@ -326,6 +333,57 @@ DESIGNS: dict[str, list[dict[str, Any]]] = {
             "steps": 1500,
             "sharpness_every": 3,
         },
+    ],
+    "feature-averaging": [
+        {**FA_TINY, "steps": 10},
+        {**FA_TINY, "steps": 2000},
+        {**FA_TINY, "steps": 20_000},
+        {**FA_TINY, "steps": 2000, "sweep_clusters": [4, 6, 8, 10, 12]},
+        # Many units and points in few dimensions: the elementwise work of a step.
+        {"dimension": 40, "clusters": 40, "points_per_cluster": 20, "width": 20, "steps": 200},
+        # Training alone: few clusters, many steps; wide in units, then in dimensions.
+        {**FA_TINY, "points_per_cluster": 100, "width": 100, "steps": 2000},
+        {**FA_TINY, "dimension": 1000, "points_per_cluster": 100, "width": 20, "steps": 1000},
+        {**FA_TINY, "dimension": 400, "points_per_cluster": 50, "width": 50, "steps": 1000},
+        # Two points, wide weights: a step's update of the weights.
+        {**FA_TINY, "dimension": 1000, "width": 100, "steps": 2000},
+        # Many points, few units: a step's reading of the points.
+        {**FA_TINY, "dimension": 1000, "points_per_cluster": 100, "steps": 2000},
+        {
+            "dimension": 378,
+            "clusters": 6,
+            "points_per_cluster": 64,
+            "width": 1,
+            "steps": 3000,
+            "sweep_clusters": [22],
+        },
+        # Activations too many for the cache: a step in batches of points.
+        {
+            "dimension": 40,
+            "clusters": 20,
+            "points_per_cluster": 100,
+            "width": 100,
+            "steps": 100,
+            "sweep_clusters": [20],
+        },
+        # One unit per output: the softmax and the top outputs.
+        {"dimension": 40, "clusters": 40, "points_per_cluster": 20, "width": 1, "steps": 1000},
+        # Many dimensions: the matrix products.
+        {"dimension": 1000, "clusters": 10, "points_per_cluster": 20, "width": 20, "steps": 200},
+        {"dimension": 500, "clusters": 20, "points_per_cluster": 50, "width": 50, "steps": 50},
+        # Attacks: many units, few points, few steps.
+        {"dimension": 200, "clusters": 40, "points_per_cluster": 1, "width": 20, "steps": 10},
+        {"dimension": 40, "clusters": 40, "points_per_cluster": 1, "width": 100, "steps": 10},
+        # Shapes the check once found under-predicted: wide inputs, short; narrow outputs, long.
+        {"dimension": 461, "clusters": 4, "points_per_cluster": 1, "width": 74, "steps": 25},
+        {"dimension": 115, "clusters": 14, "points_per_cluster": 71, "width": 2, "steps": 2000},
+        {"dimension": 166, "clusters": 2, "points_per_cluster": 1, "width": 36, "steps": 44},
+        # Narrow outputs, many of them: attacks and snapshots whose cost is per output.
+        {"dimension": 40, "clusters": 40, "points_per_cluster": 1, "width": 4, "steps": 10},
+        {"dimension": 46, "clusters": 36, "points_per_cluster": 18, "width": 6, "steps": 100},
+        {"sweep_clusters": [2, 4, 20, 30, 40], "steps": 500},
+        {"steps": 300},
+        {},
     ],
     "gd-vs-sgd": [
         {**TINY, "batch_sizes": [20], "epochs": 1},
@@ -515,6 +573,18 @@ WORST_CASES: dict[str, list[dict[str, Any]]] = {
         {"dimensions": [2] * 6, "examples": 2, "width": 2},
         {"dimensions": [2000] * 6, "examples": 100, "width": 1000},
     ],
+    "feature-averaging": [
+        {**FA_TINY, "sweep_clusters": [4, 6, 8, 10, 12]},
+        {"dimension": 40, "clusters": 40, "points_per_cluster": 100, "width": 100},
+        {"dimension": 1000, "clusters": 40, "points_per_cluster": 1, "width": 100},
+        {
+            "dimension": 1000,
+            "clusters": 2,
+            "points_per_cluster": 100,
+            "width": 100,
+            "sweep_clusters": [32, 34, 36, 38, 40],
+        },
+    ],
     "edge-of-stability": [
         ADVERSARIAL["edge-of-stability"],
         {**DEEP_TINY, "sharpness_every": 1, "step_sizes": [0.5] * 4, "activation": "elu"},
@@ -672,12 +742,20 @@ WARM_UPS = {
         "steps": 10,
     },
     "gd-vs-sgd": {**DEEP_LARGE, "batch_sizes": [1740, 1], "epochs": 1},
+    "feature-averaging": {
+        "dimension": 1000,
+        "clusters": 40,
+        "points_per_cluster": 10,
+        "width": 20,
+        "steps": 10,
+        "sweep_clusters": [40],
+    },
 }
 
 
-def warm_up() -> None:
-    """Import every computation and run each demo, small and large: a worker does that once."""
-    for demo in DEMOS.values():
+def warm_up(slugs: list[str]) -> None:
+    """Import these demos' computations and run each, small and large: a worker does that once."""
+    for demo in (DEMOS[slug] for slug in slugs):
         for values in (DESIGNS[demo.slug][0], WARM_UPS[demo.slug]):
             demo.run(demo.params.model_validate(values, context=NO_BUDGET), Deadline(None))
     # What is alive now lives as long as the worker: out of the collector's way, so that
@@ -710,7 +788,7 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     WorkCounter.install()
     with threadpool_limits(limits=1):
-        warm_up()
+        warm_up(args.demos)
         if args.fit:
             print(f"REFERENCE_SECONDS_AT_FIT = {reference_seconds():.3f}  # in bench/cost_model.py")
             rng = random.Random(args.seed)

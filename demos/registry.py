@@ -15,6 +15,7 @@ DEMO_PACKAGES = (
     "implicit_bias",
     "homogeneous_margin",
     "adversarial_vulnerability",
+    "feature_averaging",
     "gd_vs_sgd",
 )
 

@@ -14,6 +14,7 @@ SMALL = {
     "implicit-bias": {"steps": 5000},
     "homogeneous-margin": {"steps": 3000},
     "adversarial-vulnerability": {"dimensions": [10, 200], "examples": 20, "steps": 300},
+    "feature-averaging": {"steps": 300, "sweep_clusters": [2, 20]},
     "gd-vs-sgd": {"batch_sizes": [10, 100], "epochs": 20, "examples": 100, "classes": 3},
 }
 

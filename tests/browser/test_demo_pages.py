@@ -80,13 +80,13 @@ def test_the_seeded_talk_shows_its_precomputed_charts(page, live_server, artifac
     assert page.evaluate(drawn)[-1] is False
     for index in range(page.locator(".demo").count()):
         chart_ready(page, index)
-    assert page.locator(".demo").count() == 6
+    assert page.locator(".demo").count() == 7
     assert all(page.evaluate(drawn))
     # The chart's toolbar offers one thing: its PNG.
     assert page.locator(".demo-chart").first.locator(".modebar-btn").count() == 1
     # Each chart's title is written in HTML above it (it wraps; plotly.js would cut it off).
     titles = page.locator(".demo .chart-title").all_text_contents()
-    assert len(titles) == 6 and any("Sharpness rises to 2/η" in t for t in titles)
+    assert len(titles) == 7 and any("Sharpness rises to 2/η" in t for t in titles)
     assert page.locator(".demo .gtitle").count() == 0
     page.screenshot(path=artifacts / "talk-with-demos.png", full_page=True)
     assert page.console_errors == []

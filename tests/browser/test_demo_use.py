@@ -98,7 +98,7 @@ def test_every_chart_says_what_it_shows_in_words_and_numbers(browser, live_serve
     page = visitor(browser, 1280, 900)
     page.goto(live_server.url + seeded_talk.url)
     summaries = page.locator(".demo figcaption .demo-summary").all_text_contents()
-    assert len(summaries) == 6 and all(any(c.isdigit() for c in s) for s in summaries), summaries
+    assert len(summaries) == 7 and all(any(c.isdigit() for c in s) for s in summaries), summaries
     widget = page.locator(".demo").first
     widget.scroll_into_view_if_needed()
     widget.locator(".main-svg").first.wait_for()

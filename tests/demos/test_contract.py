@@ -14,6 +14,7 @@ SMALL = {
     "implicit-bias": {"steps": 20_000},
     "homogeneous-margin": {"steps": 2000},
     "adversarial-vulnerability": {"dimensions": [20, 50], "examples": 10, "steps": 200},
+    "feature-averaging": {"steps": 200, "points_per_cluster": 5, "sweep_clusters": [4]},
     "gd-vs-sgd": {
         "batch_sizes": [10, 60],
         "epochs": 10,

@@ -35,6 +35,14 @@ HEAVY = {
         "step_sizes": [0.05, 0.1, 0.15, 0.2],
         "hidden_width": 4,
     },
+    # The cluster-label network has k·m units: 4,000 here, on 4,000 points in 1,000 dimensions.
+    "feature-averaging": {
+        "dimension": 1000,
+        "clusters": 40,
+        "points_per_cluster": 100,
+        "width": 100,
+        "steps": 10,
+    },
 }
 
 

@@ -284,6 +284,16 @@ def adversarial_claims(result) -> list[str]:
     return [f"At d = {last.dimension:,}", f"a median {number(last.median_ratio)}×"]
 
 
+def feature_averaging_claims(result) -> list[str]:
+    binary, cluster = result.networks
+    return [
+        f"a median radius of {number(binary.median_flip_best, 3)}",
+        f"(√(d/k) = {number(result.averaged_radius, 3)})",
+        f"holds to a median {number(cluster.median_flip_best, 3)}",
+        f"(√(d/2) = {number(result.robust_radius, 3)})",
+    ]
+
+
 CLAIMS = {
     "edge-of-stability": edge_of_stability_claims,
     "gd-vs-sgd": gd_vs_sgd_claims,
@@ -291,6 +301,7 @@ CLAIMS = {
     "implicit-bias": implicit_bias_claims,
     "homogeneous-margin": homogeneous_claims,
     "adversarial-vulnerability": adversarial_claims,
+    "feature-averaging": feature_averaging_claims,
 }
 
 

@@ -61,6 +61,8 @@ def bad_values(spec: dict) -> st.SearchStrategy:
         )
     if spec["type"] == "integer":
         wrong_type = st.one_of(wrong_type, st.just(2.5), st.just(3.0))
+        if "multipleOf" in spec:  # between two allowed values: an odd number of clusters
+            wrong_type = st.one_of(wrong_type, st.just(spec["minimum"] + spec["multipleOf"] // 2))
     return st.one_of(wrong_type, out_of_bounds(spec))
 
 
@@ -130,7 +132,8 @@ def sizes_within_bounds(draw, params):
     values = {}
     for name, spec in schema_fields(params).items():
         if spec.get("type") == "integer" and name != "seed":
-            values[name] = draw(st.integers(spec["minimum"], spec["maximum"]))
+            value = draw(st.integers(spec["minimum"], spec["maximum"]))
+            values[name] = value - value % spec.get("multipleOf", 1)  # k is even
     return values
 
 
@@ -143,7 +146,14 @@ def largest_sizes(params) -> dict[str, int]:
 
 
 @pytest.mark.parametrize(
-    "slug", ["edge-of-stability", "homogeneous-margin", "adversarial-vulnerability", "gd-vs-sgd"]
+    "slug",
+    [
+        "edge-of-stability",
+        "homogeneous-margin",
+        "adversarial-vulnerability",
+        "gd-vs-sgd",
+        "feature-averaging",
+    ],
 )
 def test_the_largest_sizes_are_over_budget_and_the_error_names_the_field(slug):
     params = DEMOS[slug].params

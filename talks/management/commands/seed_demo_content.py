@@ -81,6 +81,15 @@ FIRST_TALK_ABSTRACT = (
 )
 
 
+# The speaker's own answer to the abstract's question about implicit bias and adversarial
+# examples; talks migration 0008 adds the same block, with this caption, to a talk seeded before.
+FEATURE_AVERAGING_CAPTION = (
+    "Why GD's solutions are not robust, in the speaker's own work (Li, Pan, Lyu & Li, ICLR"
+    " 2025): trained on ±1 labels, each neuron averages its class's features and a center flips"
+    " at √(d/k); trained on the cluster labels, the same network keeps its answer to √(d/2)."
+)
+
+
 @dataclass
 class SampleTalk:
     slug: str
@@ -140,6 +149,10 @@ def sample_talks(today: date) -> list[SampleTalk]:
                     "The solutions GD prefers are not robust: on nearly orthogonal data a"
                     " perturbation far smaller than the points' separation flips every prediction,"
                     " though a classifier robust to it exists.",
+                ),
+                (
+                    "feature-averaging",
+                    FEATURE_AVERAGING_CAPTION,
                 ),
                 (
                     "gd-vs-sgd",
@@ -241,9 +254,20 @@ def demo_body(sample: SampleTalk) -> list[tuple[str, dict]]:
     ]
 
 
-def missing_demos(talk: TalkPage, sample: SampleTalk) -> list[tuple[str, dict]]:
-    present = {child.block_type for child in talk.body}
-    return [block for block in demo_body(sample) if block[0] not in present]
+def add_missing_demos(talk: TalkPage, sample: SampleTalk) -> bool:
+    """Adds the sample's demo blocks that the talk's body lacks, each right after the sample's
+    demo before it (where a fresh seed puts it), else at the end; whether any was added."""
+    wanted = demo_body(sample)
+    added = False
+    for index, block in enumerate(wanted):
+        kinds = [child.block_type for child in talk.body]
+        if block[0] in kinds:
+            continue
+        earlier = {kind for kind, _ in wanted[:index]}
+        after = [position for position, kind in enumerate(kinds) if kind in earlier]
+        talk.body.insert(after[-1] + 1 if after else len(kinds), block)
+        added = True
+    return added
 
 
 class Command(BaseCommand):
@@ -267,10 +291,8 @@ class Command(BaseCommand):
             if talk is None:
                 self.create_talk(series, sample, speakers, venues)
                 created += 1
-            elif missing := missing_demos(talk, sample):
+            elif add_missing_demos(talk, sample):
                 # Seeded before these demos existed: add them once.
-                for block in missing:
-                    talk.body.append(block)
                 talk.save_revision().publish()
         self.stdout.write(f"Seed content ready: {created} talk(s) created under {series.url}.")
 
