@@ -179,7 +179,11 @@ def test_the_binary_network_flips_at_sqrt_d_over_k_and_the_cluster_one_at_sqrt_d
         assert cluster.median_flip_best > 1.8 * binary.median_flip_best
         # The best attack is the shortest of the three at every center.
         for best, *each in zip(
-            binary.flip_best, binary.flip_averaged, binary.flip_line, binary.flip_gradient
+            binary.flip_best,
+            binary.flip_averaged,
+            binary.flip_line,
+            binary.flip_gradient,
+            strict=True,
         ):
             assert best == min(each)
         # Held-out points: all right when clean, all flipped by twice √(d/k) on the ±1 net.
