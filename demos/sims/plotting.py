@@ -344,6 +344,8 @@ LEGEND_SYMBOL = 45  # px of an entry besides its text (plotly.js's symbol, gaps)
 BUTTONS_HEIGHT = 40  # px: a row of animation buttons
 SLIDER_HEIGHT = 78  # px: a slider with its current value above and labels below
 NO_LEGEND_TYPES = {"heatmap", "contour", "histogram2d", "histogram2dcontour"}
+COLOUR_BAR_ROOM = 40  # px above a panel for a colour bar laid flat: the bar, its tick labels
+COLOUR_BAR_THICKNESS = 10  # px
 
 
 @dataclass(frozen=True)
@@ -465,14 +467,20 @@ def phone_layout(layout: Mapping, traces: Sequence[Mapping] = ()) -> dict:
         )
         patch[f"annotations[{index}].text"] = "<br>".join(wrapped[index])
 
+    bars = _colour_bar_panels(layout, traces, stack)
+
+    def bar_room(panel: Panel) -> float:
+        return COLOUR_BAR_ROOM if panel in bars.values() else 0
+
     def title_room(panel: Panel) -> float:
-        """Px above a panel for the annotations that sit on its top edge (its title)."""
+        """Px above a panel for the annotations that sit on its top edge (its title), and for
+        a colour bar laid flat under them."""
         rooms = [
             len(wrapped[i]) * _line(_font_size(annotations[i]))
             for i, owner in owners.items()
             if owner == panel and _on_top_edge(annotations[i], panel)
         ]
-        return max(rooms, default=0) + 6
+        return max(rooms, default=0) + 6 + bar_room(panel)
 
     # An x axis's title as wide as the panel at most, in lines ("batch size (500 = full-batch
     # GD)" does not fit 200 px on one).
@@ -511,7 +519,10 @@ def phone_layout(layout: Mapping, traces: Sequence[Mapping] = ()) -> dict:
         along = (note.get("x", 0.5) - x0) / ((x1 - x0) or 1)
         up = (note.get("y", 0.5) - y0) / ((y1 - y0) or 1)
         patch[f"annotations[{index}].x"] = round(along, 4)
-        patch[f"annotations[{index}].y"] = paper(end - up * (end - start))
+        above = bar_room(panel) if _on_top_edge(note, panel) else 0
+        patch[f"annotations[{index}].y"] = paper(end - up * (end - start) - above)
+    for name, panel in bars.items():
+        patch.update(_flat_colour_bar(name, paper(spans[panel][0] - 4)))
 
     below = axis_room(stack[-1]) + 6 if stack else 0
     under, bottom_margin = _under_plot(layout, traces, plot_width, below, area)
@@ -531,6 +542,43 @@ def phone_layout(layout: Mapping, traces: Sequence[Mapping] = ()) -> dict:
         key: value
         for key, value in patch.items()
         if value is not None and _value_at(layout, key) != value
+    }
+
+
+def _colour_bar_panels(
+    layout: Mapping, traces: Sequence[Mapping], stack: Sequence[Panel]
+) -> dict[str, Panel]:
+    """Each shared colour scale with a bar (``layout.coloraxis``), and the first panel in
+    reading order drawn with it."""
+    found = {}
+    for name, axis in layout.items():
+        if not name.startswith("coloraxis") or "colorbar" not in (axis or {}):
+            continue
+        users = {
+            (_axis_name(t.get("xaxis", "x")), _axis_name(t.get("yaxis", "y")))
+            for t in traces
+            if t.get("coloraxis") == name
+        }
+        panel = next((p for p in stack if (p.x_axis, p.y_axis) in users), None)
+        if panel is not None:
+            found[name] = panel
+    return found
+
+
+def _flat_colour_bar(name: str, y: float) -> dict:
+    """Relayout keys that lay a colour bar flat, centred, its bottom (tick labels included) at
+    paper height ``y``: standing at the side, it would take its width from every stacked panel."""
+    bar = f"{name}.colorbar"
+    return {
+        f"{bar}.orientation": "h",
+        f"{bar}.x": 0.5,
+        f"{bar}.xanchor": "center",
+        f"{bar}.y": y,
+        f"{bar}.yanchor": "bottom",
+        f"{bar}.len": 0.7,
+        f"{bar}.thickness": COLOUR_BAR_THICKNESS,
+        f"{bar}.ypad": 0,
+        f"{bar}.title.side": "right",
     }
 
 

@@ -482,22 +482,24 @@ function buildField(name, spec, value) {
   } else {
     const range = bounds(spec);
     const integer = spec.type === "integer";
+    // A count that must be even (k clusters, half of each label) moves in twos.
+    const multiple = spec.multipleOf ?? (integer ? 1 : null);
     input = make("input", {
       id,
       name,
       type: "number",
       min: range.min,
       max: range.max,
-      step: integer ? 1 : "any",
+      step: multiple ?? "any",
       "data-kind": integer ? "integer" : "number",
     });
     input.value = value ?? "";
-    nudgeOnArrows(input, { range, integer });
+    nudgeOnArrows(input, { range, integer, multiple });
     const span = range.max - range.min;
     // A slider helps for bounded, not astronomically wide ranges (not for seeds).
     if (Number.isFinite(span) && !(integer && span > 1e6)) {
       const exclusiveMin = spec.minimum === undefined;
-      field.append(sliderRow(input, { title, range, integer, exclusiveMin }));
+      field.append(sliderRow(input, { title, range, integer, multiple, exclusiveMin }));
     } else {
       field.append(input);
     }
@@ -521,7 +523,7 @@ function logLow(range, exclusiveMin) {
 /** Three significant digits, without trailing zeros (0.15, not 0.150; 100, not 1e+2). */
 const tidy = (value, integer) => (integer ? Math.round(value) : Number(Number(value).toPrecision(3)));
 
-function sliderRow(input, { title, range, integer, exclusiveMin }) {
+function sliderRow(input, { title, range, integer, multiple, exclusiveMin }) {
   const span = range.max - range.min;
   // Where a parameter spans decades (a step size from 0.001 to 10, a batch from 1 to 1,000) the
   // slider moves through them evenly: its value is the logarithm; the box holds the number.
@@ -529,7 +531,7 @@ function sliderRow(input, { title, range, integer, exclusiveMin }) {
   const logScale = low !== null;
   const toSlider = (value) => (logScale ? Math.log10(Math.max(low, value)) : value);
   const fromSlider = (value) => tidy(logScale ? 10 ** value : value, integer);
-  let step = integer ? Math.max(1, Math.round(span / 200)) : span / 200;
+  let step = multiple ? multiple * Math.max(1, Math.round(span / 200 / multiple)) : span / 200;
   if (logScale) step = (Math.log10(range.max) - Math.log10(low)) / 200;
   const slider = make("input", {
     type: "range",
@@ -561,14 +563,15 @@ function sliderRow(input, { title, range, integer, exclusiveMin }) {
 
 /** ArrowUp/ArrowDown in a number box change its value's second significant digit (0.18 → 0.19,
  * 2,000 → 2,100), within the bounds, where the browser would add 1 (0.18 → 1.18). */
-function nudgeOnArrows(input, { range, integer }) {
+function nudgeOnArrows(input, { range, integer, multiple }) {
   input.addEventListener("keydown", (event) => {
     if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
     const value = Number(input.value);
     if (input.value.trim() === "" || !Number.isFinite(value)) return;
     event.preventDefault();
     const direction = event.key === "ArrowUp" ? 1 : -1;
-    const step = Math.max(integer ? 1 : 0, 10 ** (Math.floor(Math.log10(Math.abs(value) || 1)) - 1));
+    const digit = 10 ** (Math.floor(Math.log10(Math.abs(value) || 1)) - 1);
+    const step = multiple ? multiple * Math.max(1, Math.round(digit / multiple)) : digit;
     let next = tidy(value + direction * step, integer);
     if (Number.isFinite(range.max)) next = Math.min(range.max, next);
     if (Number.isFinite(range.min)) next = Math.max(range.min, next);

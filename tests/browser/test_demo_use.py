@@ -150,6 +150,18 @@ def test_a_demo_is_worked_from_the_keyboard(browser, live_server, seeded_talk):
     page.keyboard.press("ArrowLeft")
     assert 0.17 < float(box.input_value()) < 0.19
     assert slider.get_attribute("aria-valuetext") == box.input_value()
+    # A count that must be even moves in twos, by arrow and by slider.
+    widget = page.locator('.demo[data-demo="feature-averaging"]')
+    widget.locator(".demo-controls-box summary").click()
+    box = widget.locator('.demo-field[data-name="clusters"] input[type=number]')
+    slider = widget.locator('.demo-field[data-name="clusters"] input[type=range]')
+    assert box.get_attribute("step") == "2" and slider.get_attribute("step") == "2"
+    box.focus()
+    page.keyboard.press("ArrowUp")
+    expect(box).to_have_value("12")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    expect(box).to_have_value("14")
     page.context.close()
 
 

@@ -4,6 +4,7 @@ The references are independent of the demo's code: autograd for its hand-written
 float64 numpy forward pass for every flip radius, and the closed forms √(d/k), √(d/2), 1/√(k/2).
 """
 
+import json
 import math
 
 import numpy as np
@@ -210,3 +211,40 @@ def test_the_chart_shows_both_networks_and_the_two_radii(runs):
     assert [len(h.z) for h in heatmaps] == [n.learned_neurons for n in runs[0].networks]
     summary = figure.layout.meta["summary"]
     assert "a median radius of 3.16 (√(d/k) = 3.16)" in summary
+
+
+def test_while_training_the_accuracy_panel_draws_the_clean_centers_it_attacked():
+    partials = []
+    params = Params(steps=200, sweep_clusters=[CLUSTERS])
+    demo.run(params, progress=lambda fraction, partial: partials.append(partial))
+    training = [p for p in partials if p is not None and p.step < params.steps]
+    assert training
+    snapshot = training[-1]
+    figure = demo.figure(snapshot)
+    curves = {t.name: t for t in figure.data if t.name and t.name.endswith("clean centers")}
+    assert set(curves) == {f"{demo.BINARY}: clean centers", f"{demo.CLUSTER}: clean centers"}
+    for network in snapshot.networks:
+        curve = curves[f"{network.labels}: clean centers"]
+        x, y = list(curve.x), list(curve.y)
+        # A step down at each center's flip radius: the fraction still right beyond it.
+        for radius in (r for r in network.flip_best if r is not None and r < x[-1]):
+            beyond = sum(r is None or r > radius for r in network.flip_best) / CLUSTERS
+            assert y[x.index(radius)] == pytest.approx(beyond)
+    assert figure.layout.yaxis3.title.text == "clean centers kept"
+    # The finished run attacks held-out points, and says so.
+    assert demo.figure(partials[-1]).layout.yaxis3.title.text == "held-out points kept"
+
+
+def test_on_a_phone_the_colour_bar_lies_above_the_first_heatmap_in_a_replay_too(runs):
+    from demos.replay import replay_figure
+
+    final = json.loads(demo.figure(runs[0]).to_json())
+    replay = replay_figure(final, [(0.5, final)])
+    for layout in (final["layout"], replay["layout"]):
+        # Laid flat between the first heatmap and its title, taking no width from the panels.
+        phone = layout["meta"]["phone"]
+        assert phone["coloraxis.colorbar.orientation"] == "h"
+        assert phone["yaxis.domain"][1] < phone["coloraxis.colorbar.y"] < phone["annotations[0].y"]
+        # and the desktop patch puts it back beside the top row
+        desktop = layout["meta"]["desktop"]
+        assert desktop["coloraxis.colorbar.y"] == layout["coloraxis"]["colorbar"]["y"]

@@ -387,12 +387,24 @@ def test_on_a_phone_the_panels_stack_full_width_under_their_titles(slug):
         assert 230 <= (high - low) * area <= 320  # px: a panel a thumb can read
     titles = subplot_titles(figure)
     assert titles or len(stack) == 1
+    # A colour bar is laid flat just above its first panel, under the panel's title.
+    flat_bars = {
+        name: axis["colorbar"]
+        for name, axis in phone.items()
+        if name.startswith("coloraxis") and "colorbar" in axis
+    }
+    assert all(bar["orientation"] == "h" for bar in flat_bars.values())
     title_lines = {y: 0 for _, y in stack}
     for index, y_axis in titles.items():
         note = phone["annotations"][index]
-        assert note["y"] == pytest.approx(phone[y_axis]["domain"][1], abs=1e-4)  # on its panel
+        top = phone[y_axis]["domain"][1]
+        bars = [b for b in flat_bars.values() if top < b["y"] < note["y"]]
+        if bars:  # the title clears the bar and the tick labels above it, and no more
+            assert 28 <= (note["y"] - bars[0]["y"]) * area and (note["y"] - top) * area <= 48
+        else:
+            assert note["y"] == pytest.approx(top, abs=1e-4)  # on its panel
         assert note["yanchor"] == "bottom" and 0 < note["x"] < 1
-        title_lines[y_axis] = note["text"].count("<br>") + 1
+        title_lines[y_axis] = note["text"].count("<br>") + 1 + len(bars) * 2
     for (x_axis, upper), (_, lower) in zip(stack, stack[1:], strict=False):
         # Between two panels: the upper one's tick labels and axis title, then the lower one's
         # title, which therefore lies above its panel and below the one above.
@@ -416,6 +428,18 @@ def test_on_a_phone_the_panels_stack_full_width_under_their_titles(slug):
     if len(below) > 1:  # the controls take the bottom controls_height px, and only those
         controls = -below[1] * area
         assert 0 <= margin["b"] - controls - meta["controls_height"] <= 20
+
+
+@pytest.mark.parametrize("slug", DEMOS)
+def test_on_a_desktop_the_top_subplot_titles_fit_the_room_the_page_keeps(slug):
+    """The page writes the title in HTML and keeps 48 px above the panels (demos.js): two lines
+    of subplot title."""
+    figure = default_figure(slug)
+    layout = figure["layout"]
+    highest = max(layout[y]["domain"][1] for _, y in panels(layout))
+    for index, y_axis in subplot_titles(figure).items():
+        if layout[y_axis]["domain"][1] == highest:
+            assert layout["annotations"][index]["text"].count("<br>") <= 1
 
 
 @pytest.mark.parametrize("slug", DEMOS)

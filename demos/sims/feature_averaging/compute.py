@@ -663,16 +663,20 @@ def figure(result: Result) -> go.Figure:
     def cos_text(network: Network | None) -> str:
         return "–" if network is None or network.mean_cos is None else number(network.mean_cos, 3)
 
+    # While training, a snapshot has attacked the clean centers only: those are drawn then.
+    held_out = any(n.test_flip for n in (binary, cluster) if n is not None)
+    attacked = "held-out points" if held_out or not result.networks else "clean centers"
     figure = site_figure(
         rows=2,
         cols=2,
         horizontal_spacing=0.14,
         vertical_spacing=0.2,
         subplot_titles=(
-            f"±1 labels: mean |cos| {cos_text(binary)} to its class's centers"
+            # Two lines at most on a desktop: the page keeps room for two above the panels.
+            f"±1 labels: mean |cos| {cos_text(binary)} to class centers"
             f" (1/√{half} = {number(result.averaged_cos, 3)})",
             f"Cluster labels: mean |cos| {cos_text(cluster)} to its own center",
-            "Held-out points still classified right, against the attack's radius ε",
+            f"{attacked.capitalize()} still classified right, against the attack's radius ε",
             "Median flip radius of a center against k, ±1 labels",
         ),
     )
@@ -683,17 +687,18 @@ def figure(result: Result) -> go.Figure:
     theory = (result.averaged_radius, result.robust_radius)
     reach = 1.6 * max(theory)
     for index, network in enumerate(n for n in (binary, cluster) if n is not None):
-        if not network.test_flip:
+        radii = network.test_flip if held_out else network.flip_best
+        if not radii:
             continue
         style = series_style(index)
-        x, y = _survival(network.test_flip, reach)
+        x, y = _survival(radii, reach)
         figure.add_trace(
             go.Scatter(
                 x=x,
                 y=y,
                 mode="lines",
                 line={**style["line"], "shape": "hv"},
-                name=f"{network.labels}: held-out points",
+                name=f"{network.labels}: {attacked}",
                 legendgroup=network.labels,
                 showlegend=False,
                 hovertemplate="ε = %{x:.3g}: %{y:.0%} kept<extra>" + network.labels + "</extra>",
@@ -796,33 +801,11 @@ def figure(result: Result) -> go.Figure:
     figure.update_yaxes(title_text="learned neurons, by output", row=1, col=1)
     figure.update_xaxes(title_text="attack radius ε (L2)", range=[0, reach], row=2, col=1)
     figure.update_yaxes(
-        title_text="held-out points kept", range=[0, 1.05], tickformat=".0%", row=2, col=1
+        title_text=f"{attacked} kept", range=[0, 1.05], tickformat=".0%", row=2, col=1
     )
     figure.update_xaxes(type="log", title_text="clusters k", row=2, col=2)
     figure.update_yaxes(type="log", title_text="median flip radius", row=2, col=2)
-    return _colorbar_beside_first_heatmap(finish(figure, summary(result)))
-
-
-def _colorbar_beside_first_heatmap(figure: go.Figure) -> go.Figure:
-    """Adds the colour bar to the phone layout's patch (and its undoing), beside the first
-    heatmap where the panels stack: the patch moves the axes, not the bar."""
-    meta = dict(figure.layout.meta)
-    domain = meta["phone"].get("yaxis.domain")
-    if domain is None:
-        return figure
-    bar = figure.layout.coloraxis.colorbar
-    meta["phone"] = {
-        **meta["phone"],
-        "coloraxis.colorbar.y": round((domain[0] + domain[1]) / 2, 4),
-        "coloraxis.colorbar.len": round(0.8 * (domain[1] - domain[0]), 4),
-    }
-    meta["desktop"] = {
-        **meta["desktop"],
-        "coloraxis.colorbar.y": bar.y,
-        "coloraxis.colorbar.len": bar.len,
-    }
-    figure.update_layout(meta=meta)
-    return figure
+    return finish(figure, summary(result))
 
 
 def _title(result: Result) -> str:
