@@ -43,7 +43,9 @@ class TalkAtomFeed(Feed):
             else "Date to be announced"
         )
         where = talk.venue.place if talk.venue else ""
-        return "\n".join(p for p in (when, where, talk_description(talk)) if p)
+        # Only a link public at all times: a feed reader keeps what it fetched.
+        description = talk_description(talk, talk.calendar_online_link())
+        return "\n".join(p for p in (when, where, description) if p)
 
     def item_link(self, talk):
         return talk.get_url(self.request)

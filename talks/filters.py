@@ -46,6 +46,10 @@ class TalkFilter(django_filters.FilterSet):
             choices=[("", "Any year")] + [(y, y) for y in self.years(talks)]
         )
 
+    def chosen_values(self) -> list:
+        """The values a valid request chose (a Speaker, a Tag, a year), in the filters' order."""
+        return [value for value in self.form.cleaned_data.values() if value]
+
     @staticmethod
     def years(talks) -> list[int]:
         return sorted({d.year for d in talks.dates("start", "year")}, reverse=True)

@@ -16,8 +16,10 @@ from django.core.paginator import InvalidPage, Paginator
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.http import Http404, HttpResponse
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
@@ -48,6 +50,7 @@ ABSTRACT_FEATURES = [
     MATH_FEATURE,  # "/" inside $…$ is text, not Draftail's command palette
 ]
 MAX_RECORDING_MARGIN = 720  # minutes: half a day either side of the talk
+MAX_ONLINE_MINUTES_BEFORE = 1440  # a day: earlier than that, "before the start" means little
 
 
 class HomePage(Page):
@@ -99,7 +102,7 @@ class TalkIndexPage(RoutablePageMixin, Page):
             raise Http404("No such page of past talks.") from exc
         context = {
             "filter": talk_filter,
-            "is_filtered": any(talk_filter.form.cleaned_data.values()),
+            "is_filtered": bool(talk_filter.chosen_values()),
             "upcoming": talks.upcoming() if past_page.number == 1 else [],
             "past_page": past_page,
         }
@@ -111,7 +114,15 @@ class TalkIndexPage(RoutablePageMixin, Page):
 
     @path("calendar/", name="calendar")
     def calendar(self, request):
-        return calendar_response(request, self.talks(), name=self.title, filename=self.slug)
+        """The series' calendar; ``?topic=`` and ``?speaker=`` narrow it as they narrow the
+        listing (an unknown value is a 404 there too)."""
+        talk_filter = TalkFilter(request.GET, queryset=self.talks())
+        if not talk_filter.is_valid():
+            raise Http404("Unknown filter value.")
+        chosen = talk_filter.chosen_values()
+        name = f"{self.title}: {', '.join(map(str, chosen))}" if chosen else self.title
+        filename = slugify("-".join([self.slug, *map(str, chosen)]))
+        return calendar_response(request, talk_filter.qs, name=name, filename=filename)
 
 
 class TalkPageQuerySet(PageQuerySet):
@@ -140,6 +151,11 @@ class TalkPage(RoutablePageMixin, Page):
         CANCELLED = "cancelled", "Cancelled"
         POSTPONED = "postponed", "Postponed"
 
+    class OnlineVisibility(models.TextChoices):
+        PUBLIC = "public", "Public: shown on the talk page and in calendars"
+        BEFORE_START = "before_start", "Shown only shortly before the start, until the end"
+        SUBSCRIBERS = "subscribers", "Sent only to confirmed email subscribers"
+
     start = models.DateTimeField(null=True, help_text="Local time at the venue (24-hour clock).")
     end = models.DateTimeField(null=True, help_text="Local time at the venue (24-hour clock).")
     venue = models.ForeignKey(
@@ -167,6 +183,31 @@ class TalkPage(RoutablePageMixin, Page):
         f" ordinary runs. 0 to {MAX_RECORDING_MARGIN}.",
     )
 
+    online_url = models.URLField(
+        "online link",
+        max_length=500,
+        blank=True,
+        help_text="For an online or hybrid talk: the Zoom, Teams or stream address.",
+    )
+    online_visibility = models.CharField(
+        "who sees the online link",
+        max_length=16,
+        choices=OnlineVisibility.choices,
+        default=OnlineVisibility.PUBLIC,
+        help_text="Public: everyone, always. Shortly before the start: the talk page shows it"
+        " from the minutes below before the start until the end; public calendars and feeds"
+        " never carry it, email subscribers get it. Subscribers only: it is in confirmed"
+        " subscribers' emails and calendars, never on the public page. A cancelled talk never"
+        " shows it.",
+    )
+    online_minutes_before = models.PositiveSmallIntegerField(
+        "show the link this many minutes before the start",
+        default=15,
+        validators=[MaxValueValidator(MAX_ONLINE_MINUTES_BEFORE)],
+        help_text=f"Used when the link is shown only shortly before the start. 0 to"
+        f" {MAX_ONLINE_MINUTES_BEFORE}.",
+    )
+
     # Calendar bookkeeping, kept out of revisions (see with_content_json).
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     calendar_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -184,6 +225,15 @@ class TalkPage(RoutablePageMixin, Page):
         ),
         FieldPanel("abstract"),
         FieldPanel("topics"),
+        MultiFieldPanel(
+            [
+                FieldPanel("online_url"),
+                FieldRowPanel(
+                    [FieldPanel("online_visibility"), FieldPanel("online_minutes_before")]
+                ),
+            ],
+            heading="Online or hybrid",
+        ),
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("slides_url"), FieldPanel("recording_url")])],
             heading="Slides and recording",
@@ -260,6 +310,57 @@ class TalkPage(RoutablePageMixin, Page):
     def is_past(self) -> bool:
         return bool(self.end and self.end < timezone.now())
 
+    def online_link(self, now: datetime | None = None, for_subscriber: bool = False) -> str:
+        """The online link as this audience may see it now, or "" where it must not.
+
+        Public pages, feeds and the public .ics ask with for_subscriber=False; only a
+        confirmed subscriber's email or calendar passes True.
+        """
+        if not self.online_url or self.is_cancelled:
+            return ""
+        if self.online_visibility == self.OnlineVisibility.SUBSCRIBERS:
+            return self.online_url if for_subscriber else ""
+        if self.online_visibility == self.OnlineVisibility.BEFORE_START:
+            # Subscribers are trusted with the link at any time; everyone else only in the window.
+            if for_subscriber:
+                return self.online_url
+            window = self.online_link_window()
+            moment = now or timezone.now()
+            return self.online_url if window and window[0] <= moment <= window[1] else ""
+        return self.online_url
+
+    def calendar_online_link(self, for_subscriber: bool = False) -> str:
+        """The link a copy kept beyond this moment (a calendar, a feed) may carry: a public one,
+        or, for a subscriber, any; never a link shown publicly only shortly before the start."""
+        if for_subscriber:
+            return self.online_link(for_subscriber=True)
+        if self.online_visibility == self.OnlineVisibility.PUBLIC:
+            return self.online_link()
+        return ""
+
+    def online_link_window(self) -> tuple[datetime, datetime] | None:
+        """When a before-the-start link is shown publicly; None for a talk without times."""
+        if not (self.start and self.end):
+            return None
+        return self.start - timedelta(minutes=self.online_minutes_before), self.end
+
+    @property
+    def online_link_notice(self) -> str:
+        """What the public page says in place of a link it does not show yet (or ever)."""
+        if not self.online_url or self.is_cancelled:
+            return ""
+        if self.online_visibility == self.OnlineVisibility.SUBSCRIBERS:
+            return "The online link is sent to email subscribers."
+        if self.online_visibility == self.OnlineVisibility.BEFORE_START:
+            minutes = self.online_minutes_before
+            when = (
+                f"{minutes} minute{pluralize(minutes)} before the start"
+                if minutes
+                else "at the start"
+            )
+            return f"The online link appears here {when}."
+        return ""
+
     def recording_window(self) -> tuple[datetime, datetime] | None:
         """When the presenter's runs count as recorded at the talk: its time, with the margin
         either side; None for a talk without a start and an end."""
@@ -303,6 +404,9 @@ class TalkPage(RoutablePageMixin, Page):
             self.speaker_names(),
             self.abstract,
         ]
+        if self.online_url:
+            # Added only when set, so the talks without one keep their digest (and SEQUENCE).
+            shown += [self.online_url, self.online_visibility]
         return hashlib.sha256(json.dumps(shown).encode()).hexdigest()
 
     def demo_blocks(self) -> list:

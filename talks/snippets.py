@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,37 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+# ASCII digits only: \d would also take Arabic-Indic and other scripts' digits.
+ORCID_FORMAT = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
+ORCID_HELP = "The speaker's ORCID iD, e.g. 0000-0002-1825-0097 (without https://orcid.org/)."
+
+
+def orcid_check_digit(base_digits: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of an ORCID iD's first 15 digits."""
+    total = 0
+    for digit in base_digits:
+        total = (total + int(digit)) * 2
+    result = (12 - total % 11) % 11
+    return "X" if result == 10 else str(result)
+
+
+def validate_orcid(value: str) -> None:
+    """Refuse anything but an ORCID iD whose check digit is right (a mistyped digit fails it)."""
+    if not ORCID_FORMAT.fullmatch(value):
+        raise ValidationError(
+            "Enter an ORCID iD as four groups of four characters, e.g. 0000-0002-1825-0097.",
+            code="orcid_format",
+        )
+    digits = value.replace("-", "")
+    if orcid_check_digit(digits[:15]) != digits[15]:
+        raise ValidationError(
+            "“%(value)s” is not a valid ORCID iD: its last character does not match the others"
+            " (check for a mistyped digit).",
+            code="orcid_checksum",
+            params={"value": value},
+        )
+
+
 class Speaker(index.Indexed, models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -52,14 +84,17 @@ class Speaker(index.Indexed, models.Model):
     photo = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    homepage = models.URLField(blank=True)
+    homepage = models.URLField(blank=True, help_text="Shown as a link on the speaker's page.")
+    orcid = models.CharField(
+        "ORCID iD", max_length=19, blank=True, validators=[validate_orcid], help_text=ORCID_HELP
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("slug")]),
         FieldRowPanel([FieldPanel("position"), FieldPanel("affiliation")]),
         FieldPanel("photo", help_text=PHOTO_HELP),
         FieldPanel("bio"),
-        FieldPanel("homepage"),
+        FieldRowPanel([FieldPanel("homepage"), FieldPanel("orcid")]),
     ]
 
     # The admin's speaker list and chooser search these (as you type: the autocomplete ones).
@@ -90,6 +125,10 @@ class Speaker(index.Indexed, models.Model):
         while Speaker.objects.filter(slug=slug).exclude(pk=self.pk).exists():
             slug, n = f"{base}-{n}", n + 1
         return slug
+
+    @property
+    def orcid_url(self) -> str:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else ""
 
     @property
     def initials(self) -> str:

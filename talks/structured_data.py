@@ -40,6 +40,12 @@ def talk_event(talk: TalkPage, request: HttpRequest | None) -> dict:
             "name": talk.venue.name,
             "address": talk.venue.place,
         }
+    if talk.online_url and not talk.is_cancelled:
+        # Hybrid: the room and the online link. A link not public is replaced by the talk's page,
+        # which says how to get it.
+        online = {"@type": "VirtualLocation", "url": talk.online_link() or data["url"]}
+        data["eventAttendanceMode"] = "https://schema.org/MixedEventAttendanceMode"
+        data["location"] = [data["location"], online] if "location" in data else online
     return data
 
 
@@ -49,4 +55,7 @@ def performer(speaker: Speaker) -> dict:
         person["jobTitle"] = speaker.position
     if speaker.affiliation:
         person["affiliation"] = {"@type": "Organization", "name": speaker.affiliation}
+    same_as = [url for url in (speaker.homepage, speaker.orcid_url) if url]
+    if same_as:
+        person["sameAs"] = same_as
     return person

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from .models import Speaker, TalkPage
+from .models import Speaker, TalkIndexPage, TalkPage
 
 SEARCH_QUERY_MAX_LENGTH = 200
 SEARCH_PER_PAGE = 10
@@ -16,11 +16,20 @@ SEARCH_PER_PAGE = 10
 def speaker_detail(request, slug):
     speaker = get_object_or_404(Speaker, slug=slug)
     talks = TalkPage.objects.live().public().filter(speaker_links__speaker=speaker).for_listing()
-    return render(
-        request,
-        "talks/speaker_detail.html",
-        {"speaker": speaker, "upcoming": talks.upcoming(), "past": talks.past()},
-    )
+    context = {
+        "speaker": speaker,
+        "upcoming": talks.upcoming(),
+        "past": talks.past(),
+        "speaker_series": series_of(talks),
+    }
+    return render(request, "talks/speaker_detail.html", context)
+
+
+def series_of(talks) -> list[TalkIndexPage]:
+    """The live series these talks belong to (each offers a calendar of the speaker's talks)."""
+    # A page's parent is the page whose tree path is its own less one step: one query for all.
+    paths = {path[: -TalkPage.steplen] for path in talks.values_list("path", flat=True)}
+    return list(TalkIndexPage.objects.live().public().filter(path__in=paths).order_by("title"))
 
 
 class SearchForm(forms.Form):

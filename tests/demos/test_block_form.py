@@ -145,6 +145,8 @@ def test_saving_a_talk_over_budget_shows_the_sentence_on_the_field(client, serie
             "end": "2030-09-25 17:00",
             "status": "scheduled",
             "recording_margin": 30,
+            "online_visibility": "public",
+            "online_minutes_before": 15,
             "abstract": rich_text(""),
             "topics": "",
             "slides_url": "",

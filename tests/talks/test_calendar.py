@@ -109,3 +109,124 @@ def test_google_calendar_link(first_talk):
     assert query["text"] == ["Theoretical basis of deep learning"]
     assert query["dates"] == ["20240925T080000Z/20240925T093000Z"]
     assert query["ctz"] == ["Asia/Shanghai"]
+
+
+# --- time zones, reminders and the topic and speaker calendars (issue 16) ---------------------
+
+
+def test_vtimezone_gives_shanghai_its_offset(client, first_talk):
+    calendar = fetch_calendar(client, first_talk.url + "calendar/")
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "Asia/Shanghai"
+    # The rule in force for 2024 (the last one: China has had no summer time since 1991).
+    latest = max(zone.walk("STANDARD"), key=lambda rule: rule.decoded("DTSTART"))
+    assert latest["TZOFFSETTO"].td == timedelta(hours=8)
+    # A calendar that reads only the VTIMEZONE (not its own tz database) gets 08:00 UTC.
+    shanghai_rules = zone.to_tz()
+    start = only_event(calendar).decoded("DTSTART").replace(tzinfo=shanghai_rules)
+    assert start.astimezone(UTC) == datetime(2024, 9, 25, 8, 0, tzinfo=UTC)
+
+
+def test_alarm_adds_a_reminder_before_the_start(client, first_talk):
+    plain = only_event(fetch_calendar(client, first_talk.url + "calendar/"))
+    assert plain.walk("VALARM") == []
+
+    event = only_event(fetch_calendar(client, first_talk.url + "calendar/?alarm=30"))
+    (alarm,) = event.walk("VALARM")
+    assert str(alarm["ACTION"]) == "DISPLAY"
+    assert alarm.decoded("TRIGGER") == -timedelta(minutes=30)
+    assert "Theoretical basis of deep learning" in str(alarm["DESCRIPTION"])
+
+
+def test_series_calendar_gives_each_talk_the_alarm_but_not_a_cancelled_one(client, series):
+    make_talk(series, "On", topics=["optimization"])
+    make_talk(series, "Off", status=TalkPage.Status.CANCELLED)
+    calendar = fetch_calendar(client, series.url + "calendar/?alarm=1440")
+    alarms = {str(e["SUMMARY"]): len(e.walk("VALARM")) for e in calendar.walk("VEVENT")}
+    assert alarms == {"On": 1, "Off": 0}
+
+
+@pytest.mark.parametrize("alarm", ["-5", "10081", "99999999999999999999", "soon", "3.5", "1e3"])
+def test_a_bad_alarm_is_a_400_naming_the_field(client, first_talk, series, alarm):
+    for url in (first_talk.url + "calendar/", series.url + "calendar/"):
+        response = client.get(url, {"alarm": alarm})
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/json"
+        assert list(response.json()["errors"]) == ["alarm"]
+
+
+def test_alarm_bounds_are_accepted(client, first_talk):
+    for minutes in (0, 10080):
+        event = only_event(fetch_calendar(client, f"{first_talk.url}calendar/?alarm={minutes}"))
+        assert event.walk("VALARM")[0].decoded("TRIGGER") == -timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def two_speakers_two_topics(series):
+    ada, bo = make_speaker("Ada Example"), make_speaker("Bo Sample")
+    venue = make_venue()
+    make_talk(series, "Ada on GD", speakers=[ada], topics=["optimization"], venue=venue)
+    make_talk(series, "Bo on GD", speakers=[bo], topics=["optimization", "theory"], venue=venue)
+    make_talk(series, "Bo on kernels", speakers=[bo], topics=["kernels"], venue=venue)
+    return ada, bo
+
+
+def summaries(calendar) -> list[str]:
+    return sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT"))
+
+
+def test_topic_calendar_has_only_that_topics_talks(client, series, two_speakers_two_topics):
+    calendar = fetch_calendar(client, series.url + "calendar/?topic=optimization")
+    assert summaries(calendar) == ["Ada on GD", "Bo on GD"]
+    assert str(calendar["X-WR-CALNAME"]) == "Seminar: optimization"
+    response = client.get(series.url + "calendar/?topic=optimization")
+    assert response["Content-Disposition"] == 'attachment; filename="talks-optimization.ics"'
+
+
+def test_speaker_calendar_has_only_that_speakers_talks(client, series, two_speakers_two_topics):
+    calendar = fetch_calendar(client, series.url + "calendar/?speaker=bo-sample&alarm=15")
+    assert summaries(calendar) == ["Bo on GD", "Bo on kernels"]
+    assert str(calendar["X-WR-CALNAME"]) == "Seminar: Bo Sample"
+    assert all(len(e.walk("VALARM")) == 1 for e in calendar.walk("VEVENT"))
+
+
+def test_uid_is_the_same_in_every_feed(client, series, two_speakers_two_topics):
+    def uids(url):
+        return {
+            str(e["SUMMARY"]): str(e["UID"]) for e in fetch_calendar(client, url).walk("VEVENT")
+        }
+
+    everything = uids(series.url + "calendar/")
+    by_topic = uids(series.url + "calendar/?topic=optimization")
+    by_speaker = uids(series.url + "calendar/?speaker=bo-sample")
+    talk = TalkPage.objects.get(title="Bo on GD")
+    one = uids(talk.url + "calendar/")
+    assert everything["Bo on GD"] == by_topic["Bo on GD"] == by_speaker["Bo on GD"]
+    assert one["Bo on GD"] == everything["Bo on GD"] == talk.calendar_uid()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "topic=no-such-topic",
+        "speaker=nobody",
+        "year=abc",
+        "year=99999",
+        "topic=%00",
+        "speaker=" + "x" * 5000,
+    ],
+)
+def test_unknown_filter_is_a_404_as_on_the_listing(client, series, two_speakers_two_topics, query):
+    assert client.get(f"{series.url}?{query}").status_code == 404
+    assert client.get(f"{series.url}calendar/?{query}").status_code == 404
+
+
+def test_a_speaker_of_another_series_is_unknown_here(client, series, two_speakers_two_topics):
+    make_speaker("Cy Elsewhere")
+    assert client.get(series.url + "calendar/?speaker=cy-elsewhere").status_code == 404
+
+
+def test_filtered_listing_links_its_own_calendar(client, series, two_speakers_two_topics):
+    html = client.get(series.url, {"topic": "optimization", "page": "1"}).content.decode()
+    assert f'href="{series.url}calendar/?topic=optimization"' in html
+    assert "calendar of these talks only" not in client.get(series.url).content.decode()

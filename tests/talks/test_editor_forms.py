@@ -110,6 +110,8 @@ def test_a_form_shown_again_names_the_zone_of_the_venue_just_chosen(client, seri
             "end": "2030-09-25 15:00",  # before the start: refused, the form is shown again
             "status": "scheduled",
             "recording_margin": 30,
+            "online_visibility": "public",
+            "online_minutes_before": 15,
             "abstract": rich_text(""),
             "topics": "",
             "slides_url": "",
