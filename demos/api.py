@@ -38,9 +38,10 @@ DATABASE_RETRY_AFTER = 5  # seconds: a locked or restarting database is usually 
 logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
-    title="Seminar demos API",
+    title="Seminar API",
     version="1",
-    description="Run the talks' demos: list them, ask for a run, poll it until its figure is in.",
+    description="Run the talks' demos: list them, ask for a run, poll it until its figure is in."
+    " List the published talks: upcoming or past, by series, speaker, topic or dates.",
     urls_namespace="api",
 )
 router = Router(tags=["demos"])
