@@ -28,12 +28,16 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo_content
 	$(PY) manage.py warm_demo_runs
 	$(PY) manage.py ensure_admin
-	@echo "Serving on http://$(HOST):$(PORT)/ with one demo worker (Ctrl-C stops both)"
-	@# The worker runs beside the server; leaving (Ctrl-C or an error) stops it too. A second
-	@# TERM makes it drop a run in progress, which the next worker picks up again.
+	@echo "Serving on http://$(HOST):$(PORT)/ with a demo worker and a notices worker (Ctrl-C stops all)"
+	@# The workers run beside the server; leaving (Ctrl-C or an error) stops them too. A second
+	@# TERM makes the demo worker drop a run in progress, which the next worker picks up again.
+	@# Emails have their own worker, so a demo never waits behind them; it also queues due
+	@# reminders every NOTICES_POLL_SECONDS (emails go to this console under dev settings).
 	@$(PY) manage.py demo_worker --interval 0.2 --verbosity 0 & \
 	worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; sleep 0.2; kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(PY) manage.py notices_worker --interval 1 --verbosity 0 & \
+	notices=$$!; \
+	trap 'kill -TERM $$worker $$notices 2>/dev/null; sleep 0.2; kill -TERM $$worker 2>/dev/null; wait $$worker $$notices' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)

@@ -5,12 +5,20 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from demos.api import api
+from talks.public_api import router as talks_api
+
+# One API, one OpenAPI description: the demos' runs and the public talks (before demos.urls
+# below mounts it).
+api.add_router("/talks", talks_api)
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("demos.urls")),
     path("", include("talks.urls")),
+    path("", include("subscriptions.urls")),
 ]
 
 if settings.DEBUG:

@@ -16,6 +16,7 @@ ALLOWED_HOSTS: list[str] = []
 INSTALLED_APPS = [
     "talks",
     "demos",
+    "subscriptions",
     "wagtail.contrib.redirects",
     "wagtail.contrib.frontend_cache",
     "wagtail.contrib.routable_page",
@@ -252,6 +253,9 @@ TASKS = {
     # on PostgreSQL any number of workers on any number of hosts share the queue
     # (SELECT ... FOR UPDATE SKIP LOCKED).
     "demos": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    # Email notices have a queue and a worker of their own (`manage.py notices_worker`), so a
+    # speaker's live demo never waits behind a batch of emails.
+    "notices": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
 
 # Limits on demo runs. Finished runs are always served; these bound new work only.
@@ -283,6 +287,31 @@ DEMO_TASK_RESULTS_KEPT_DAYS = int(os.environ.get("DEMO_TASK_RESULTS_KEPT_DAYS", 
 # Behind a proxy, the request header holding the visitor's address (e.g. HTTP_X_FORWARDED_FOR,
 # of which the last entry, added by your proxy, is used); empty means REMOTE_ADDR.
 DEMO_CLIENT_IP_HEADER = os.environ.get("DEMO_CLIENT_IP_HEADER", "")
+
+# Email. Production reads the SMTP server from the environment (see the README); development
+# and `make run` print emails to the console (settings/dev.py).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "false").lower() == "true"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Seminar <seminar@localhost>")
+
+# Email subscriptions (subscriptions/). A link to confirm lasts this long; an unconfirmed
+# subscription is deleted after it.
+SUBSCRIPTION_CONFIRM_HOURS = int(os.environ.get("SUBSCRIPTION_CONFIRM_HOURS", "48"))
+# Subscribe requests per hour from one address and from one client (network address).
+SUBSCRIPTION_RATE_PER_ADDRESS = int(os.environ.get("SUBSCRIPTION_RATE_PER_ADDRESS", "3"))
+SUBSCRIPTION_RATE_PER_CLIENT = int(os.environ.get("SUBSCRIPTION_RATE_PER_CLIENT", "10"))
+# Notices sent per minute at most (the mail provider's limit), in batches of this many.
+NOTICES_PER_MINUTE = int(os.environ.get("NOTICES_PER_MINUTE", "600"))
+NOTICES_BATCH_SIZE = int(os.environ.get("NOTICES_BATCH_SIZE", "100"))
+NOTICES_MAX_ATTEMPTS = int(os.environ.get("NOTICES_MAX_ATTEMPTS", "5"))  # then it is failed
+# How often the notices worker looks for due reminders and unsent notices (seconds).
+NOTICES_POLL_SECONDS = float(os.environ.get("NOTICES_POLL_SECONDS", "60"))
+# Optional mailto: address for List-Unsubscribe beside the one-click https URL.
+NOTICES_UNSUBSCRIBE_MAILTO = os.environ.get("NOTICES_UNSUBSCRIBE_MAILTO", "")
 
 LOGGING = {
     "version": 1,

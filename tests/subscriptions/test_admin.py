@@ -1,0 +1,36 @@
+"""Subscriber counts in the admin, and their CSV, for users with the permission only."""
+
+import csv
+import io
+
+import pytest
+
+from tests.factories import signed_in
+from tests.subscriptions.helpers import subscriber
+
+pytestmark = pytest.mark.django_db
+
+
+def test_counts_and_csv_for_permitted_users_without_addresses(series):
+    subscriber(series, email="a@example.org")
+    subscriber(series, email="b@example.org")
+    subscriber(series, email="c@example.org", confirmed=False)
+    admin = signed_in("reporter", "Editors", permissions=("access_admin", "view_subscriber_counts"))
+    page = admin.get("/admin/subscribers/")
+    assert page.status_code == 200
+    assert b"example.org" not in page.content
+    export = admin.get("/admin/subscribers/csv/")
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert rows[0][:3] == ["series", "url", "confirmed"]
+    assert ["Seminar", "/talks/", "2", "1", "0"] in rows
+    assert b"example.org" not in export.content
+
+
+def test_counts_are_refused_without_the_permission(client, series):
+    editor = signed_in("editor", "Editors", permissions=("access_admin",))
+    # Wagtail's admin turns a refusal into a redirect to the dashboard, with a message.
+    for url in ("/admin/subscribers/", "/admin/subscribers/csv/"):
+        refused = editor.get(url)
+        assert refused.status_code in (302, 403) and not refused.has_header("Content-Disposition")
+        assert client.get(url).status_code in (302, 403)
