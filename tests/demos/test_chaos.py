@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -26,21 +25,16 @@ from tests.conftest import require
 from tests.demos.conftest import post
 from tests.demos.test_cost_model import HEAVY as HEAVY_BODIES
 from tests.factories import make_talk
+from tests.workers import ROOT, database_url, stop, wait_for
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 EDGE = get_demo("edge-of-stability")
 QUADRATIC = get_demo("quadratic-stability")
 RUNS = "/api/demos/quadratic-stability/runs"
 # A visitor's run long enough to be in the way: several seconds of GD with sharpness estimates
 # (predicted 6.6 s; the demo's speed-up made the earlier 3,000 steps on 300 digits last 1.3 s).
 HEAVY = {"step_sizes": [0.1], "steps": 10_000, "examples": 600}
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def start_worker(database: str, **env) -> subprocess.Popen:
@@ -53,20 +47,6 @@ def start_worker(database: str, **env) -> subprocess.Popen:
     }
     command = [sys.executable, "manage.py", "demo_worker", "--interval", "0.1", "--verbosity", "0"]
     return subprocess.Popen(command, cwd=ROOT, env=environment)
-
-
-def stop(worker: subprocess.Popen) -> None:
-    worker.kill()
-    worker.wait(timeout=10)
-
-
-def wait_for(condition, seconds: float, poll: float = 0.1) -> float:
-    """Seconds until ``condition()`` held; fails after ``seconds``."""
-    started = time.monotonic()
-    while not condition():
-        assert time.monotonic() - started < seconds, "timed out"
-        time.sleep(poll)
-    return time.monotonic() - started
 
 
 def status_of(run: DemoRun) -> str:

@@ -3,7 +3,11 @@ rate, and never twice, whether a worker dies mid-batch or two workers share the 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,6 +20,7 @@ from tests.conftest import require
 from tests.factories import make_talk
 from tests.subscriptions.conftest import free_port
 from tests.subscriptions.helpers import subscriber
+from tests.workers import ROOT, database_url, stop, wait_for
 
 ADA = "ada@example.org"
 
@@ -144,3 +149,41 @@ def test_notices_have_their_own_queue_which_the_demo_worker_never_takes(series):
     waiting = DBTaskResult.objects.filter(backend_name="notices")
     assert waiting.exists() and all(task.status == "READY" for task in waiting)
     assert Delivery.objects.get().status == Delivery.Status.PENDING
+
+
+@pytest.mark.chaos
+@pytest.mark.django_db(transaction=True)
+def test_two_notices_worker_processes_send_each_notice_exactly_once(series, smtp_server):
+    """`manage.py notices_worker` twice, as production may run it: the announcements of two
+    talks published while both wait are shared between them, each sent once."""
+    require(connection.vendor == "postgresql", "a worker in another process needs PostgreSQL")
+    from django_tasks_db.models import DBTaskResult
+
+    controller, mailbox = smtp_server
+    subscribers(series, 120)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "seminar_site.settings.test",
+        "EMAIL_HOST": controller.hostname,
+        "EMAIL_PORT": str(controller.port),
+        "NOTICES_BATCH_SIZE": "7",  # many small claims, so the two workers interleave
+        "NOTICES_PER_MINUTE": "10000",
+    }
+    command = [sys.executable, "manage.py", "notices_worker", "--interval", "0.1"]
+    workers = [subprocess.Popen(command, cwd=ROOT, env=environment) for _ in range(2)]
+    try:
+        time.sleep(6)  # both started and polling the queue
+        make_talk(series, title="Shared")
+        make_talk(series, title="Also shared")
+        wait_for(lambda: len(mailbox.messages) >= 240, seconds=60)
+        time.sleep(1)  # anything sent twice would arrive now
+    finally:
+        for worker in workers:
+            stop(worker)
+    received = [(m["To"], m["Subject"]) for m in mailbox.messages]
+    assert len(received) == 240 and len(set(received)) == 240
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
+    # Each publication woke the workers with a task; the two tasks ran in the two processes.
+    tasks = DBTaskResult.objects.filter(task_path="subscriptions.tasks.send_notices")
+    assert len({tuple(t.worker_ids) for t in tasks}) == 2, [t.worker_ids for t in tasks]
