@@ -8,7 +8,10 @@ PORT ?= 8000
 
 .PHONY: run test lint format setup clean
 
-setup: $(STAMP)
+# The interface's translations, compiled by polib (no GNU gettext needed) when a .po changes.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+setup: $(STAMP) $(CATALOGS)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +26,10 @@ $(STAMP): pyproject.toml package.json package-lock.json | $(PY)
 	  plotly.js-cartesian-dist-min@$$($(PY) -c "import plotly.offline as o; print(o.get_plotlyjs_version())")
 	touch $(STAMP)
 
-run: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(PY) manage.py compile_catalogs
+
+run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo_content
 	$(PY) manage.py warm_demo_runs
@@ -40,7 +46,7 @@ run: $(STAMP)
 	trap 'kill -TERM $$worker $$notices 2>/dev/null; sleep 0.2; kill -TERM $$worker 2>/dev/null; wait $$worker $$notices' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+test: setup
 	$(PY) -m pytest
 
 lint: $(STAMP)

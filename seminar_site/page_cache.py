@@ -39,6 +39,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.request import split_domain_port
+from django.utils import translation
 from django.utils.cache import cc_delim_re, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import compress_string
@@ -59,7 +60,9 @@ REGENERATED_HEADERS = {
     "set-cookie",
 }
 # A response that varies on anything else than these is not the same for every visitor.
-SHARED_VARY = {"cookie", "accept-encoding"}
+# Accept-Language: LocaleMiddleware names it on every address without a language prefix, but
+# the language is the address's (language_of), which the key includes, never the header's.
+SHARED_VARY = {"cookie", "accept-encoding", "accept-language"}
 
 
 def pages():
@@ -206,6 +209,12 @@ def cache_control() -> str:
     return "public, max-age=0, must-revalidate"
 
 
+def language_of(request: HttpRequest) -> str:
+    """The language a page is rendered in, as LocaleMiddleware decides it under
+    i18n_patterns(prefix_default_language=False): the address's prefix, else the default."""
+    return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+
+
 def may_share(request: HttpRequest) -> bool:
     """A request for a page every visitor sees alike: a plain GET from a visitor with no
     session (not signed in, no page password given) and no messages waiting."""
@@ -258,7 +267,7 @@ class VisitorPageCache:
         if root_url is None:
             return self.get_response(request)
         address = hashlib.blake2b(
-            f"{root_url}{request.get_full_path()}".encode(), digest_size=20
+            f"{language_of(request)} {root_url}{request.get_full_path()}".encode(), digest_size=20
         ).hexdigest()
         key = f"visitor-page:{current}:{address}"
         stored = pages().get(key)

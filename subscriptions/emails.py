@@ -11,20 +11,23 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from talks import calendar
 from talks.models import TalkPage
+from talks.when import format_moment
 from talks.zones import zone_label
 
 from . import links
 from .models import Delivery, Notice, Subscription
 
 SUBJECTS = {
-    Notice.Kind.ANNOUNCEMENT: "New talk: {title}",
-    Notice.Kind.REMINDER: "Reminder: {title}",
-    Notice.Kind.CANCELLED: "Cancelled: {title}",
-    Notice.Kind.MOVED: "Changed: {title}",
-    Notice.Kind.MATERIAL: "Slides or recording: {title}",
+    Notice.Kind.ANNOUNCEMENT: gettext_lazy("New talk: %(title)s"),
+    Notice.Kind.REMINDER: gettext_lazy("Reminder: %(title)s"),
+    Notice.Kind.CANCELLED: gettext_lazy("Cancelled: %(title)s"),
+    Notice.Kind.MOVED: gettext_lazy("Changed: %(title)s"),
+    Notice.Kind.MATERIAL: gettext_lazy("Slides or recording: %(title)s"),
 }
 
 
@@ -59,9 +62,9 @@ def talk_material(talk: TalkPage, now: datetime | None = None) -> TalkMaterial:
 
 def when(moment: datetime | None, zone) -> str:
     if moment is None:
-        return "to be announced"
+        return _("to be announced")
     local = moment.astimezone(zone)
-    return f"{local:%A %-d %B %Y, %H:%M} ({zone_label(zone, moment)})"
+    return f"{format_moment(local, 'long_day_time')} ({zone_label(zone, moment)})"
 
 
 def unsubscribe_headers(subscription: Subscription) -> dict[str, str]:
@@ -90,7 +93,7 @@ def notice_email(delivery: Delivery, material: TalkMaterial) -> EmailMultiAltern
         "unsubscribe_url": links.unsubscribe_url(subscription),
     }
     message = EmailMultiAlternatives(
-        subject=SUBJECTS[notice.kind].format(title=talk.title),
+        subject=SUBJECTS[notice.kind] % {"title": talk.title},
         body=render_to_string("subscriptions/email/notice.txt", context),
         to=[subscription.email],
         headers=unsubscribe_headers(subscription),
@@ -109,7 +112,8 @@ def confirmation_email(subscription: Subscription) -> EmailMultiAlternatives:
         "hours": settings.SUBSCRIPTION_CONFIRM_HOURS,
     }
     message = EmailMultiAlternatives(
-        subject=f"Confirm your subscription to {subscription.series.title}",
+        subject=_("Confirm your subscription to %(series)s")
+        % {"series": subscription.series.title},
         body=render_to_string("subscriptions/email/confirm.txt", context),
         to=[subscription.email],
     )

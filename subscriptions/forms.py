@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from talks.models import TalkIndexPage, TalkTopic
@@ -55,13 +56,13 @@ class TopicsField(forms.ModelMultipleChoiceField):
 
 def time_zone_field() -> forms.ChoiceField:
     return forms.ChoiceField(
-        label="Your time zone",
+        label=_("Your time zone"),
         choices=zone_choices,
-        help_text="Emails give each talk's time in the venue's zone and in this one.",
+        help_text=_("Emails give each talk's time in the venue's zone and in this one."),
     )
 
 
-TOPICS_LABEL = "Only these topics (none: every talk of the series)"
+TOPICS_LABEL = _("Only these topics (none: every talk of the series)")
 
 
 class SubscriptionSettingsForm(forms.ModelForm):
@@ -87,7 +88,7 @@ class SubscribeForm(forms.Form):
     (that would tell anyone who is subscribed); the view handles it."""
 
     email = forms.EmailField(
-        label="Your email address",
+        label=_("Your email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -100,8 +101,8 @@ class SubscribeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     time_zone = time_zone_field()
-    remind_day_before = forms.BooleanField(label="Reminder 24 hours before", required=False)
-    remind_hour_before = forms.BooleanField(label="Reminder 1 hour before", required=False)
+    remind_day_before = forms.BooleanField(label=_("Reminder 24 hours before"), required=False)
+    remind_hour_before = forms.BooleanField(label=_("Reminder 1 hour before"), required=False)
 
     def __init__(self, *args, series: TalkIndexPage | None = None, **kwargs):
         super().__init__(*args, **kwargs)

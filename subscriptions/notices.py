@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from wagtail.models import Locale
 
 from talks.models import TalkPage
 
@@ -59,7 +60,8 @@ def notices_for_publication(talk: TalkPage, now: datetime | None = None) -> int:
     were last told (a re-publish that changes nothing they were told creates none), and returns
     how many deliveries they made: with no subscriber there is nothing to send."""
     now = now or timezone.now()
-    if not talk.is_public():
+    # Subscribers hear of a talk once: from its English page, not again from a translation.
+    if not talk.is_public() or talk.locale_id != Locale.get_default().pk:
         return 0
     created: list[Notice] = []
     with transaction.atomic():
@@ -128,6 +130,7 @@ def queue_due_reminders(now: datetime | None = None) -> int:
         due = (
             TalkPage.objects.live()
             .public()
+            .in_default_language()
             .filter(status=TalkPage.Status.SCHEDULED, start__gt=now, start__lte=now + reminder.lead)
         )
         for talk in due:

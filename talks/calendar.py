@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 ICAL_STATUS = {"scheduled": "CONFIRMED", "cancelled": "CANCELLED", "postponed": "TENTATIVE"}
 DESCRIPTION_LIMIT = 1500
@@ -23,20 +25,23 @@ class CalendarOptionsForm(forms.Form):
         required=False,
         min_value=0,
         max_value=MAX_ALARM_MINUTES,
-        help_text="Minutes before each talk's start at which the calendar reminds you.",
+        help_text=gettext_lazy(
+            "Minutes before each talk's start at which the calendar reminds you."
+        ),
     )
 
 
 def talk_description(talk, online_link: str = "") -> str:
     lines = []
     if online_link:
-        lines.append(f"Join online: {online_link}")
+        lines.append(_("Join online: %(link)s") % {"link": online_link})
     if talk.speakers:
-        lines.append("Speaker: " + "; ".join(speaker_line(s) for s in talk.speakers))
+        speakers = "; ".join(speaker_line(s) for s in talk.speakers)
+        lines.append(_("Speaker: %(speakers)s") % {"speakers": speakers})
     if talk.is_cancelled:
-        lines.append("This talk is cancelled.")
+        lines.append(_("This talk is cancelled."))
     elif talk.is_postponed:
-        lines.append("This talk is postponed; a new date will be announced.")
+        lines.append(_("This talk is postponed; a new date will be announced."))
     abstract = talk.abstract_text
     if len(abstract) > DESCRIPTION_LIMIT:
         abstract = abstract[:DESCRIPTION_LIMIT].rsplit(" ", 1)[0] + " …"
@@ -74,7 +79,7 @@ def talk_event(talk, request=None, for_subscriber: bool = False) -> icalendar.Ev
     event.add("dtend", talk.local_end)
     event.add("status", ICAL_STATUS[talk.status])
     if talk.venue:
-        event.add("location", talk.venue.place)
+        event.add("location", talk.translated_venue.place)
     event.add("description", talk_description(talk, online_link))
     event.add("url", talk.get_full_url(request))
     if online_link:
@@ -95,7 +100,7 @@ def reminder(minutes: int, talk) -> icalendar.Alarm:
 
     alarm = icalendar.Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", f"Talk: {talk.title}")
+    alarm.add("description", _("Talk: %(title)s") % {"title": talk.title})
     alarm.add("trigger", -timedelta(minutes=minutes))  # relative to DTSTART
     return alarm
 
@@ -151,7 +156,7 @@ def google_calendar_url(talk) -> str:
         "details": talk_description(talk, talk.calendar_online_link())[:800]
         + "\n\n"
         + talk.get_full_url(),
-        "location": talk.venue.place if talk.venue else "",
+        "location": talk.translated_venue.place if talk.venue else "",
         "ctz": talk.zone.key,
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(query)

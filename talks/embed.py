@@ -9,6 +9,7 @@ from typing import Literal
 from csp.decorators import csp_replace
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 from ninja import Field
@@ -40,12 +41,15 @@ def upcoming_talks(request: HttpRequest) -> HttpResponse:
         return refused(request, field_errors(error))
     except BadParameters as error:
         return refused(request, error.detail)
-    heading = f"Upcoming talks: {series.title}" if series else "Upcoming talks"
+    if series:
+        heading = _("Upcoming talks: %(series)s") % {"series": series.title}
+    else:
+        heading = _("Upcoming talks")
     context = {"heading": heading, "talks": talks, "more_url": series.url if series else "/"}
     return render(request, "talks/embed.html", context)
 
 
 def refused(request: HttpRequest, errors: list[dict[str, str]]) -> HttpResponse:
     """The embed's address is wrong: say which value, where the site's author will see it."""
-    context = {"heading": "Upcoming talks", "errors": errors}
+    context = {"heading": _("Upcoming talks"), "errors": errors}
     return render(request, "talks/embed.html", context, status=400)

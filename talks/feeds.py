@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 
+from talks.when import format_moment
 from talks.zones import zone_label
 
 from .calendar import talk_description
@@ -24,7 +26,7 @@ class TalkAtomFeed(Feed):
         return series.get_url(self.request)
 
     def subtitle(self, series):
-        return f"New and updated talk announcements: {series.title}"
+        return _("New and updated talk announcements: %(series)s") % {"series": series.title}
 
     def feed_url(self, series):
         return series.get_url(self.request) + series.reverse_subpage("atom_feed")
@@ -33,16 +35,16 @@ class TalkAtomFeed(Feed):
         return series.talks().order_by("-first_published_at")[: self.ITEMS]
 
     def item_title(self, talk):
-        prefix = {"cancelled": "Cancelled: ", "postponed": "Postponed: "}.get(talk.status, "")
-        return prefix + talk.title
+        prefix = {"cancelled": _("Cancelled: %(title)s"), "postponed": _("Postponed: %(title)s")}
+        return prefix.get(talk.status, "%(title)s") % {"title": talk.title}
 
     def item_description(self, talk):
-        when = (
-            f"{talk.local_start:%A %d %B %Y, %H:%M} ({zone_label(talk.zone, talk.start)})"
-            if talk.start
-            else "Date to be announced"
-        )
-        where = talk.venue.place if talk.venue else ""
+        if talk.start:
+            day_time = format_moment(talk.local_start, "feed_day_time")
+            when = f"{day_time} ({zone_label(talk.zone, talk.start)})"
+        else:
+            when = _("Date to be announced")
+        where = talk.translated_venue.place if talk.venue else ""
         # Only a link public at all times: a feed reader keeps what it fetched.
         description = talk_description(talk, talk.calendar_online_link())
         return "\n".join(p for p in (when, where, description) if p)

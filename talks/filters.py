@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from .snippets import Speaker
@@ -16,19 +17,19 @@ class TalkFilter(django_filters.FilterSet):
         queryset=Speaker.objects.all(),
         to_field_name="slug",
         field_name="speaker_links__speaker",
-        label="Speaker",
-        empty_label="Any speaker",
+        label=_("Speaker"),
+        empty_label=_("Any speaker"),
         distinct=True,
     )
     topic = django_filters.ModelChoiceFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
         field_name="topics",
-        label="Topic",
-        empty_label="Any topic",
+        label=_("Topic"),
+        empty_label=_("Any topic"),
         distinct=True,
     )
-    year = YearFilter(field_name="start__year", label="Year", min_value=1900, max_value=2200)
+    year = YearFilter(field_name="start__year", label=_("Year"), min_value=1900, max_value=2200)
 
     # No Meta.model: every filter is declared, and the series' talks are always passed in, so
     # this module needs no page model (talks.pages imports it at the top, without a cycle).
@@ -43,7 +44,7 @@ class TalkFilter(django_filters.FilterSet):
             talks_talktopic_items__content_object__in=talks
         ).distinct()
         self.form.fields["year"].widget = forms.Select(
-            choices=[("", "Any year")] + [(y, y) for y in self.years(talks)]
+            choices=[("", _("Any year"))] + [(y, y) for y in self.years(talks)]
         )
 
     def chosen_values(self) -> list:

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -26,9 +27,10 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Locale, Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from demos.blocks import DemoBlock, shared_runs
 from demos.models import DemoRun
@@ -41,6 +43,7 @@ from .feeds import TalkAtomFeed
 from .filters import TalkFilter
 from .forms import TalkPageForm
 from .mathtext import MATH_FEATURE
+from .sitemap import with_alternates
 from .snippets import BIO_FEATURES, Speaker, Venue
 from .zones import zone_label
 
@@ -57,14 +60,20 @@ class HomePage(Page):
     intro = RichTextField(features=BIO_FEATURES, blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
+    # Translations keep the address: /zh-hans/ is the Chinese home.
+    override_translatable_fields = [SynchronizedField("slug")]
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["talks.TalkIndexPage"]
     max_count = 1
 
+    def get_sitemap_urls(self, request=None):
+        return with_alternates(self, super().get_sitemap_urls(request), request)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        talks = TalkPage.objects.live().public().for_listing()
+        # The talks in the home page's language (a translation's home lists its translations).
+        talks = TalkPage.objects.live().public().filter(locale_id=self.locale_id).for_listing()
         upcoming = list(talks.upcoming()[:7])
         next_talk = next((t for t in upcoming if t.status == TalkPage.Status.SCHEDULED), None)
         context["next_talk"] = next_talk
@@ -80,11 +89,16 @@ class TalkIndexPage(RoutablePageMixin, Page):
     intro = RichTextField(features=BIO_FEATURES, blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
+    # Translations keep the address: /zh-hans/talks/ is the Chinese series.
+    override_translatable_fields = [SynchronizedField("slug")]
 
     parent_page_types = ["talks.HomePage", "wagtailcore.Page"]
     subpage_types = ["talks.TalkPage"]
 
     PAST_PER_PAGE = 10
+
+    def get_sitemap_urls(self, request=None):
+        return with_alternates(self, super().get_sitemap_urls(request), request)
 
     def talks(self) -> TalkPageQuerySet:
         return TalkPage.objects.live().public().child_of(self).for_listing()
@@ -135,8 +149,22 @@ class TalkPageQuerySet(PageQuerySet):
     def past(self, now: datetime | None = None) -> TalkPageQuerySet:
         return self.filter(end__lt=now or timezone.now()).order_by("-start")
 
+    def in_default_language(self) -> TalkPageQuerySet:
+        """Each talk once, in the site's default language (English): translations copy it."""
+        return self.filter(locale=Locale.get_default())
+
     def for_listing(self) -> TalkPageQuerySet:
-        return self.select_related("venue").prefetch_related("speaker_links__speaker", "topics")
+        return (
+            self.select_related("venue")
+            .prefetch_related("speaker_links__speaker", "topics")
+            .annotate(original_pk=original_pk())
+        )
+
+
+def original_pk() -> Subquery:
+    """The id of a page's first translation, the original (one calendar UID for them all)."""
+    first = Page.objects.filter(translation_key=OuterRef("translation_key")).order_by("pk")
+    return Subquery(first.values("pk")[:1])
 
 
 class TalkTopic(TaggedItemBase):
@@ -254,6 +282,32 @@ class TalkPage(RoutablePageMixin, Page):
     parent_page_types = ["talks.TalkIndexPage"]
     subpage_types: list[str] = []
 
+    # wagtail-localize: a translator translates the words; what a visitor relies on to come
+    # (when, where, who, status, links) is copied from the English page on every sync and cannot
+    # differ. The body is translated block by block: wagtail-localize extracts its text and
+    # captions but never the demo blocks' parameters (numbers and choices), which each sync copies
+    # from the English page.
+    override_translatable_fields = [
+        TranslatableField("title"),
+        TranslatableField("abstract"),
+        TranslatableField("body"),
+        SynchronizedField("slug"),  # one address per talk, /zh-hans/ before it; may be changed
+        SynchronizedField("start", overridable=False),
+        SynchronizedField("end", overridable=False),
+        SynchronizedField("status", overridable=False),
+        # The English venue and speakers themselves; pages show their translations (see
+        # translated_venue and speakers), so a change of venue never waits for a translator.
+        SynchronizedField("venue", overridable=False),
+        SynchronizedField("speaker_links", overridable=False),
+        SynchronizedField("topic_items", overridable=False),
+        SynchronizedField("slides_url", overridable=False),
+        SynchronizedField("recording_url", overridable=False),
+        SynchronizedField("recording_margin", overridable=False),
+        SynchronizedField("online_url", overridable=False),
+        SynchronizedField("online_visibility", overridable=False),
+        SynchronizedField("online_minutes_before", overridable=False),
+    ]
+
     base_form_class = TalkPageForm
     objects = PageManager.from_queryset(TalkPageQuerySet)()
     # A copy is a new event (a new calendar UID): its SEQUENCE starts again at 0.
@@ -278,7 +332,14 @@ class TalkPage(RoutablePageMixin, Page):
 
     @cached_property
     def speakers(self) -> list[Speaker]:
-        return [link.speaker for link in self.speaker_links.all()]
+        """The speakers, each in the page's language where translated (links are synchronized
+        from the English page, so they name the English speakers)."""
+        return [in_language(link.speaker, self.locale_id) for link in self.speaker_links.all()]
+
+    @cached_property
+    def translated_venue(self) -> Venue | None:
+        """The venue in the page's language where translated (``venue`` is the English one)."""
+        return in_language(self.venue, self.locale_id) if self.venue else None
 
     def speaker_names(self) -> str:
         return ", ".join(s.name for s in self.speakers)
@@ -380,7 +441,12 @@ class TalkPage(RoutablePageMixin, Page):
         return " ".join(strip_tags(spaced).split())
 
     def calendar_uid(self) -> str:
-        return f"talk-{self.pk}@{settings.CALENDAR_UID_DOMAIN}"
+        """One event for all the talk's languages: named after the first page of its
+        translations, the original (so an English talk keeps the UID it had before translations)."""
+        original = getattr(self, "original_pk", None)  # for_listing() annotates it
+        if original is None and self.pk:
+            original = TalkPage.objects.filter(pk=self.pk).values_list(original_pk(), flat=True)[0]
+        return f"talk-{original or self.pk}@{settings.CALENDAR_UID_DOMAIN}"
 
     def is_public(self) -> bool:
         """Published and open to everyone: no password, login or group restriction."""
@@ -469,7 +535,18 @@ class TalkPage(RoutablePageMixin, Page):
         return calendar_response(request, [self], name=self.title, filename=self.slug)
 
     def get_sitemap_urls(self, request=None):
-        return [{"location": self.get_full_url(request), "lastmod": self.last_published_at}]
+        urls = [{"location": self.get_full_url(request), "lastmod": self.last_published_at}]
+        return with_alternates(self, urls, request)
+
+
+def in_language(item, locale_id: int):
+    """A translatable snippet's translation into the locale, or the item itself where none."""
+    if item.locale_id == locale_id:
+        return item
+    return (
+        type(item).objects.filter(translation_key=item.translation_key, locale_id=locale_id).first()
+        or item
+    )
 
 
 class TalkSpeaker(Orderable):

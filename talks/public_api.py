@@ -220,7 +220,7 @@ class TalkListOut(Schema):
 
 
 def public_talks() -> TalkPageQuerySet:
-    return TalkPage.objects.live().public().for_listing()
+    return TalkPage.objects.live().public().in_default_language().for_listing()
 
 
 def series_named(slug: str) -> list[TalkIndexPage]:

@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.text import slugify
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.fields import RichTextField
+from wagtail.models import TranslatableMixin
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField, TranslatableField
 
 from .forms import TimeZoneSelect, VenueForm
 from .mathtext import MATH_FEATURE
@@ -68,11 +70,10 @@ def validate_orcid(value: str) -> None:
         )
 
 
-class Speaker(index.Indexed, models.Model):
+class Speaker(TranslatableMixin, index.Indexed, models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(
         max_length=200,
-        unique=True,
         blank=True,
         help_text="Used in the speaker's page address; filled from the name if left blank.",
     )
@@ -97,6 +98,19 @@ class Speaker(index.Indexed, models.Model):
         FieldRowPanel([FieldPanel("homepage"), FieldPanel("orcid")]),
     ]
 
+    # wagtail-localize: what a translator translates, and what every translation copies from
+    # the English speaker on each sync (the slug too: one address per speaker, /zh-hans/ before).
+    override_translatable_fields = [
+        TranslatableField("name"),
+        TranslatableField("position"),
+        TranslatableField("affiliation"),
+        TranslatableField("bio"),
+        SynchronizedField("slug", overridable=False),
+        SynchronizedField("photo"),
+        SynchronizedField("homepage"),
+        SynchronizedField("orcid", overridable=False),
+    ]
+
     # The admin's speaker list and chooser search these (as you type: the autocomplete ones).
     search_fields = [
         index.SearchField("name"),
@@ -105,8 +119,12 @@ class Speaker(index.Indexed, models.Model):
         index.AutocompleteField("affiliation"),
     ]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         ordering = ["name"]
+        constraints = [
+            # A speaker's translations share its slug; within a language it names one speaker.
+            models.UniqueConstraint(fields=["slug", "locale"], name="unique_speaker_slug_locale"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -122,7 +140,10 @@ class Speaker(index.Indexed, models.Model):
     def _unique_slug(self) -> str:
         base = slugify(self.name)[:190] or "speaker"
         slug, n = base, 2
-        while Speaker.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+        # Unique across languages, so a translation can take the English speaker's slug.
+        while (
+            Speaker.objects.filter(slug=slug).exclude(translation_key=self.translation_key).exists()
+        ):
             slug, n = f"{base}-{n}", n + 1
         return slug
 
@@ -135,7 +156,7 @@ class Speaker(index.Indexed, models.Model):
         return "".join(part[0] for part in self.name.split()[:2]).upper()
 
 
-class Venue(models.Model):
+class Venue(TranslatableMixin, models.Model):
     # A new venue starts with no zone chosen, whatever the column's default (no migration).
     base_form_class = VenueForm
 
@@ -160,7 +181,17 @@ class Venue(models.Model):
         FieldPanel("map_url"),
     ]
 
-    class Meta:
+    # wagtail-localize: the words are translated; where and when are the English venue's.
+    override_translatable_fields = [
+        TranslatableField("name"),
+        TranslatableField("building"),
+        TranslatableField("address"),
+        SynchronizedField("room", overridable=False),
+        SynchronizedField("time_zone", overridable=False),
+        SynchronizedField("map_url"),
+    ]
+
+    class Meta(TranslatableMixin.Meta):
         ordering = ["name"]
 
     def __str__(self) -> str:

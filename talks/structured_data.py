@@ -37,8 +37,8 @@ def talk_event(talk: TalkPage, request: HttpRequest | None) -> dict:
     if talk.venue:
         data["location"] = {
             "@type": "Place",
-            "name": talk.venue.name,
-            "address": talk.venue.place,
+            "name": talk.translated_venue.name,
+            "address": talk.translated_venue.place,
         }
     if talk.online_url and not talk.is_cancelled:
         # Hybrid: the room and the online link. A link not public is replaced by the talk's page,

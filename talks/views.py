@@ -3,10 +3,13 @@
 from django import forms
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from wagtail.models import Locale
 
 from .models import Speaker, TalkIndexPage, TalkPage
+from .search import search_talks
 
 SEARCH_QUERY_MAX_LENGTH = 200
 SEARCH_PER_PAGE = 10
@@ -14,8 +17,23 @@ SEARCH_PER_PAGE = 10
 
 @require_GET
 def speaker_detail(request, slug):
-    speaker = get_object_or_404(Speaker, slug=slug)
-    talks = TalkPage.objects.live().public().filter(speaker_links__speaker=speaker).for_listing()
+    # A speaker keeps one slug in every language: the page shows the active language's
+    # translation, or the original where there is none yet.
+    speakers = Speaker.objects.filter(slug=slug).order_by("pk")
+    speaker = speakers.filter(locale=Locale.get_active()).first() or speakers.first()
+    if speaker is None:
+        raise Http404("No such speaker.")
+    # A translated talk links the original speaker rows: matched by translation key, the
+    # talks in this page's language.
+    talks = (
+        TalkPage.objects.live()
+        .public()
+        .filter(
+            locale=Locale.get_active(),
+            speaker_links__speaker__translation_key=speaker.translation_key,
+        )
+        .for_listing()
+    )
     context = {
         "speaker": speaker,
         "upcoming": talks.upcoming(),
@@ -41,7 +59,7 @@ def search(request):
     form = SearchForm(request.GET)
     if not form.is_valid():
         error = " ".join(str(message) for message in form.errors["q"])
-        context = {"query": "", "error": f"Search terms: {error}"}
+        context = {"query": "", "error": _("Search terms: %(error)s") % {"error": error}}
         return render(request, "talks/search.html", context, status=400)
     query = form.cleaned_data["q"]
     # SQLite's full-text backend fails on an unbalanced double quote ("unterminated string");
@@ -49,7 +67,7 @@ def search(request):
     terms = query.replace('"', " ").strip()
     results = None
     if terms:
-        matches = TalkPage.objects.live().public().for_listing().search(terms)
+        matches = search_talks(TalkPage.objects.live().public().for_listing(), terms)
         try:
             results = Paginator(matches, SEARCH_PER_PAGE).page(request.GET.get("page", 1))
         except InvalidPage as exc:

@@ -26,6 +26,14 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs():
+    """The interface's translations compiled (make's set-up does it too; a bare pytest needs it)."""
+    from seminar_site.catalogs import compile_catalogs
+
+    compile_catalogs()
+
+
 @pytest.fixture
 def series(db):
     return make_site()
@@ -39,6 +47,18 @@ def empty_cache():
 
     for alias in settings.CACHES:
         caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in English: LocaleMiddleware leaves a request's language (a /zh-hans/
+    page's) active in the thread after the response, as each request sets its own."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

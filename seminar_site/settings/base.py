@@ -21,6 +21,9 @@ INSTALLED_APPS = [
     "wagtail.contrib.frontend_cache",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.sitemaps",
+    # Translations kept in the admin: synchronized and translated fields, a sync on each update.
+    "wagtail_localize",
+    "wagtail_localize.locales",  # replaces wagtail.locales, the admin's list of languages
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -58,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language comes from the address alone (/zh-hans/… or none: English); after sessions,
+    # before CommonMiddleware, as Django asks. The page cache keys pages by the same rule.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,10 +161,17 @@ AXES_CLIENT_IP_CALLABLE = "seminar_site.client_address.client_ip_address"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False  # there is no Django admin site; Wagtail's admin is the only one
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The site's two languages, for its interface and its content (one Wagtail locale each).
+# English is the source language and keeps today's addresses; Chinese pages live under /zh-hans/.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+WAGTAIL_I18N_ENABLED = True
 # Datetimes are stored in UTC; each talk is shown in its venue's zone.
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The interface's own translations (gettext catalogs; `manage.py compile_catalogs` builds the .mo).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

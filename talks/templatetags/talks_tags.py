@@ -15,6 +15,7 @@ from wagtail.rich_text import expand_db_html
 from demos.blocks import DemoBlock
 from seminar_site.html import script_json
 from talks.mathtext import render_math
+from talks.when import format_moment
 from talks.zones import zone_label
 
 register = template.Library()
@@ -48,6 +49,13 @@ def query_with(request, **changes) -> str:
     for key, value in changes.items():
         query[key] = value
     return "?" + query.urlencode()
+
+
+@register.filter(expects_localtime=True)
+def talk_time(value: datetime | None, style: str) -> str:
+    """A moment in the active language's layout named `style` (talks.when), in the zone of the
+    enclosing {% timezone %} (or of a `|timezone:` filter before it), as Django's `date` does."""
+    return format_moment(value, style) if value else ""
 
 
 @register.filter

@@ -2,19 +2,25 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import polib
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
+from wagtail_localize.models import Translation, TranslationSource
 
 from demos.registry import get_demo
 from talks.models import HomePage, Speaker, TalkIndexPage, TalkPage, TalkSpeaker, Venue
 
 FIRST_TALK_SLUG = "theoretical-basis-of-deep-learning"
+# The first talk (with its speaker and venue), the home page and the series in Chinese: the
+# translations a translator would upload to wagtail-localize, by English string.
+TRANSLATIONS = {"zh-hans": Path(__file__).resolve().parents[2] / "seed" / "zh_hans.po"}
 
 SPEAKERS = {
     "jian-li": dict(
@@ -277,12 +283,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         home = self.home_page()
         series = self.series(home)
+        english = home.locale
         speakers = {
-            slug: Speaker.objects.get_or_create(slug=slug, defaults=fields)[0]
+            slug: Speaker.objects.get_or_create(slug=slug, locale=english, defaults=fields)[0]
             for slug, fields in SPEAKERS.items()
         }
         venues = {
-            name: Venue.objects.get_or_create(name=name, defaults=fields)[0]
+            name: Venue.objects.get_or_create(name=name, locale=english, defaults=fields)[0]
             for name, fields in VENUES.items()
         }
         created = 0
@@ -294,10 +301,51 @@ class Command(BaseCommand):
             elif add_missing_demos(talk, sample):
                 # Seeded before these demos existed: add them once.
                 talk.save_revision().publish()
+        first_talk = TalkPage.objects.child_of(series).get(slug=FIRST_TALK_SLUG)
+        for language_code, catalog in TRANSLATIONS.items():
+            self.translate(
+                [home, series, first_talk, speakers["jian-li"], venues["Computer Building 313"]],
+                language_code,
+                catalog,
+            )
         self.stdout.write(f"Seed content ready: {created} talk(s) created under {series.url}.")
 
+    def translate(self, objects, language_code: str, catalog: Path) -> None:
+        """Translates the objects with wagtail-localize (parents before children), its strings
+        from the catalog, and publishes them; one translated already is left as it is, so an
+        editor's work is never overwritten."""
+        locale, _ = Locale.objects.get_or_create(language_code=language_code)
+        strings = {entry.msgid: entry.msgstr for entry in polib.pofile(str(catalog))}
+        for item in objects:
+            if item.has_translation(locale):
+                continue
+            # As the admin's "Translate" does (TranslationCreator), without first saving a copy
+            # in English: the source, its translation, the strings, then one publication.
+            source, created = TranslationSource.get_or_create_from_instance(item)
+            if not created:
+                source.update_from_db()
+            translation, _ = Translation.objects.update_or_create(
+                source=source, target_locale=locale, defaults={"enabled": True}
+            )
+            po = translation.export_po()
+            for entry in po:
+                entry.msgstr = strings.get(entry.msgid, "")
+            translation.import_po(po, tool_name="seed_demo_content")
+            if isinstance(item, Page):
+                # Published now, from the database: wagtail-localize would publish when the
+                # transaction commits, from a copy of the page saved before its children were
+                # added (a stale child count that hides them from routing).
+                translation.save_target(publish=False)
+                target = translation.get_target_instance()
+                Page.objects.get(pk=target.pk).get_latest_revision().publish()
+            else:
+                translation.save_target()  # snippets have no drafts: saved as they are
+
     def home_page(self) -> HomePage:
-        home = HomePage.objects.first()
+        # The English home (the site's root); its translations are its copies.
+        home = HomePage.objects.filter(
+            locale__language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        ).first()
         if home:
             return home
         # Wagtail's migrations make the locale and the tree's root; a flushed database has none.
