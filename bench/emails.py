@@ -20,7 +20,6 @@ received each address exactly once.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import socket
 import subprocess
@@ -31,7 +30,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import scratch_site
 
 
 def wait_for_port(port: int) -> None:
@@ -73,20 +72,16 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    scratch = tempfile.mkdtemp(prefix="bench-emails-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "seminar_site.settings.dev"
-    os.environ["NOTICES_PER_MINUTE"] = str(10**9)
-    os.environ["NOTICES_BATCH_SIZE"] = str(args.batch)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    scratch_site(
+        "bench-emails-",
+        args.database_url,
+        NOTICES_PER_MINUTE=str(10**9),
+        NOTICES_BATCH_SIZE=str(args.batch),
+    )
+    scratch = tempfile.mkdtemp(prefix="bench-emails-mail-")
     from django.conf import settings
-    from django.core.management import call_command
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     from subscriptions.models import Delivery, Subscription
     from subscriptions.sending import send_pending
     from tests.factories import make_site, make_talk

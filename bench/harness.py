@@ -20,6 +20,22 @@ PYTHON = sys.executable
 UNTRACKED_NEEDS = (".cache", "node_modules")
 
 
+def scratch_site(prefix: str, database_url: str = "", **environment: str) -> None:
+    """Django set up in this process on a migrated scratch database (a new SQLite file, or
+    ``database_url``), with dev settings and ``environment``: for benchmarks that call the
+    site's code directly."""
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{scratch}/bench.sqlite3"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "seminar_site.settings.dev"
+    os.environ.update(environment)
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
 def manage(env: dict, *args: str, root: Path = ROOT) -> str:
     """``manage.py args`` in ``root`` (this tree, or a baseline's); its output, or exit."""
     done = subprocess.run(

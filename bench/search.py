@@ -12,15 +12,11 @@ of about 200 characters, half English), then prints the median of --repeat runs 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import scratch_site
 
 CHINESE = (
     "<p>深度学习中，梯度下降的训练动态常常处于稳定性边缘：损失的锐度上升到二除以学习率附近后"
@@ -44,18 +40,10 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    scratch = tempfile.mkdtemp(prefix="bench-search-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{scratch}/bench.sqlite3"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "seminar_site.settings.dev"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    scratch_site("bench-search-", args.database_url)
     from django.conf import settings
-    from django.core.management import call_command
     from django.core.paginator import Paginator
 
-    call_command("migrate", verbosity=0)
     from talks.models import TalkPage
     from talks.search import search_talks
     from talks.views import SEARCH_PER_PAGE

@@ -3,7 +3,6 @@ the subscriber's zones, and one-click unsubscribe headers (RFC 8058)."""
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,20 +40,10 @@ class TalkMaterial:
     online_link: str
 
 
-def _for_subscriber(function) -> dict:
-    # Online links only subscribers may see: passed where the calendar module takes the option.
-    return (
-        {"for_subscriber": True}
-        if "for_subscriber" in inspect.signature(function).parameters
-        else {}
-    )
-
-
 def talk_material(talk: TalkPage, now: datetime | None = None) -> TalkMaterial:
-    ics = calendar.build_calendar([talk], talk.title, **_for_subscriber(calendar.build_calendar))
-    online_link = ""
-    if hasattr(talk, "online_link"):
-        online_link = talk.online_link(now=now or timezone.now(), for_subscriber=True)
+    # Subscribers may see an online link that the public page, calendars and feeds never carry.
+    ics = calendar.build_calendar([talk], talk.title, for_subscriber=True)
+    online_link = talk.online_link(now=now or timezone.now(), for_subscriber=True)
     return TalkMaterial(
         talk=talk, url=talk.get_full_url(), ics=ics.to_ical(), online_link=online_link
     )

@@ -200,11 +200,9 @@ class TalkOut(Schema):
 
     @staticmethod
     def resolve_online_url(talk: TalkPage) -> str | None:
-        # Answers are stored and copied elsewhere: a link meant only for subscribers, or only
-        # for shortly before the start, is never in them.
-        if getattr(talk, "online_visibility", None) != "public":
-            return None
-        return talk.online_link() or None
+        # Answers are stored and copied elsewhere, like a calendar: a link meant only for
+        # subscribers, or only for shortly before the start, is never in them.
+        return talk.calendar_online_link() or None
 
 
 class TalkListOut(Schema):

@@ -124,9 +124,6 @@ def test_a_cancelled_talk_says_so(client, series):
     assert item["status"] == "cancelled" and item["recording_url"] == "https://example.org/v"
 
 
-@pytest.mark.skipif(
-    not hasattr(TalkPage, "online_visibility"), reason="online links are not in this tree yet"
-)
 def test_only_a_public_online_link_is_given(client, series):
     make_talk(
         series, title="Open", online_url="https://zoom.example/j/1", online_visibility="public"
