@@ -130,7 +130,8 @@ def test_a_demo_is_worked_from_the_keyboard(browser, live_server, seeded_talk):
         if stop is None or stop in stops[:1]:  # past the last stop, or round to the first
             break
         stops.append(stop)
-    assert sum(in_chart for _, in_chart in stops) <= 6, stops
+    charts = page.locator(".demo-chart").count()
+    assert charts == 7 and sum(in_chart for _, in_chart in stops) <= charts, stops
     assert any("Run" in html for html, _ in stops) is False  # closed controls take no stops
     widget = page.locator(f'.demo[data-demo="{QUADRATIC.slug}"]')
     summary = widget.locator(".demo-controls-box summary")
