@@ -1,11 +1,13 @@
 """What follows a change of content: each talk's iCalendar SEQUENCE, its default demo runs, and
 a new generation of the pages visitors are served from the cache."""
 
+from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail_localize.models import Translation, TranslationSource
 
 from demos.blocks import queue_default_runs
 from seminar_site import page_cache
@@ -30,6 +32,31 @@ def bump_calendar_sequence(sender, instance, **kwargs):
         calendar_sequence=sequence, calendar_fingerprint=state
     )
     instance.calendar_sequence, instance.calendar_fingerprint = sequence, state
+
+
+@receiver(page_published)
+def synchronize_translations(sender, instance, **kwargs):
+    """A published English talk's translations take its time, place, speakers, status and
+    links at once (typed once, never retyped): wagtail-localize's sync copies the synchronized
+    fields and keeps each translation's words. A live translation is published again; a draft
+    one gets a new draft."""
+    if not isinstance(instance, TalkPage):
+        return
+    if instance.locale.language_code != settings.LANGUAGE_CODE:
+        return  # a translation's own publication, this receiver's among them
+    source = TranslationSource.objects.get_for_instance_or_none(instance)
+    if source is None:
+        return  # never translated
+    source.update_from_db()
+    for translation in Translation.objects.filter(source=source, enabled=True):
+        target = TalkPage.objects.filter(
+            translation_key=instance.translation_key, locale=translation.target_locale
+        ).first()
+        translation.save_target(publish=False)
+        if target is not None and target.live:
+            # From the database, as the seed does: wagtail-localize's own publication waits for
+            # the transaction's end, with a copy of the page saved before.
+            Page.objects.get(pk=target.pk).get_latest_revision().publish()
 
 
 @receiver(page_published)
