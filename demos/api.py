@@ -19,6 +19,7 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import HttpError
@@ -26,6 +27,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import django_auth
 from pydantic import ValidationError
 
+from demos.languages import demo_schema, field_message
 from demos.models import FINISHED_CACHE_SECONDS, MAX_ID, PRESENTER_PRIORITY, DemoRun
 from demos.registry import DEMOS, get_demo
 from demos.runs import RunRefused, queue_notice, recover_if_stale, request_run, visible_run
@@ -58,6 +60,18 @@ class DemoOut(Schema):
     params_schema: dict[str, Any]
     defaults: dict[str, Any]
     runs_url: str
+
+    @staticmethod
+    def resolve_title(demo: Demo) -> str:
+        return gettext(demo.title)
+
+    @staticmethod
+    def resolve_summary(demo: Demo) -> str:
+        return gettext(demo.summary)
+
+    @staticmethod
+    def resolve_params_schema(demo: Demo) -> dict[str, Any]:
+        return demo_schema(demo)
 
     @staticmethod
     def resolve_defaults(demo: Demo) -> dict[str, Any]:
@@ -122,6 +136,15 @@ class RunOut(Schema):
         return run.finished_at.isoformat() if run.finished_at else None
 
     @staticmethod
+    def resolve_error(run: DemoRun) -> str:
+        return run.shown_error
+
+    @staticmethod
+    def resolve_figure(run: DemoRun) -> dict[str, Any] | None:
+        # In the language the request asked for (Accept-Language), English where not drawn.
+        return run.figure_in(get_language())
+
+    @staticmethod
     def resolve_result(run: DemoRun) -> dict[str, Any] | None:
         return run.result if run.status == DemoRun.Status.DONE else None
 
@@ -177,10 +200,13 @@ class BadParameters(Exception):
 
 
 def field_errors(error: ValidationError) -> list[dict[str, str]]:
+    """Each field's error, its message in the request's language (Accept-Language)."""
     return [
         {
             "field": ".".join(str(part) for part in item["loc"]) or "body",
-            "message": item["msg"],
+            "message": field_message(
+                item["type"], item["msg"], (item.get("ctx") or {}).get("message_template")
+            ),
             "type": item["type"],
         }
         for item in error.errors(include_url=False, include_input=False)
@@ -324,7 +350,7 @@ def get_run(request, public_id: str):
         return _serialized(run)
     # A finished run never changes: the schema serializes it once per process.
     body = cache.get_or_set(
-        f"demo-run-state:{run.public_id}:{run.key}",
+        f"demo-run-state:{run.public_id}:{run.key}:{get_language()}",
         lambda: _serialized(run).model_dump_json(),
         FINISHED_CACHE_SECONDS,
     )

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from pydantic import ValidationError as ParamsError
 from wagtail import blocks
 
+from demos.languages import demo_schema
 from demos.models import DEFAULT_RUN_PRIORITY, DemoRun, run_key
 from demos.registry import DEMOS, get_demo
 from demos.runs import request_run
@@ -353,7 +354,7 @@ class DemoBlock(blocks.StructBlock):
         context.update(
             demo=demo,
             params=params.model_dump(mode="json"),
-            params_schema=demo.params_schema,
+            params_schema=demo_schema(demo),
             run=run,
         )
         return context

@@ -14,6 +14,8 @@ import json
 import shlex
 from typing import Any
 
+from django.utils.translation import gettext
+
 from demos.models import DemoRun
 
 CSV_COLUMNS = ["panel", "trace", "x", "y", "z"]
@@ -89,7 +91,7 @@ def reproduce_script(run: DemoRun) -> str:
     return "\n".join(lines) + "\n"
 
 
-def overlay(runs: list[DemoRun]) -> dict:
+def overlay(runs: list[DemoRun], language: str) -> dict:
     """One chart with the runs' lines on the first run's axes, told apart by dash and legend.
 
     Only lines and markers are overlaid: a second heatmap would hide the first, so from runs
@@ -98,7 +100,8 @@ def overlay(runs: list[DemoRun]) -> dict:
     # Imported here: plotting brings plotly.graph_objects, which pages need only for this.
     from demos.sims.plotting import screen_layouts, without_controls
 
-    layout = without_controls(copy.deepcopy(runs[0].figure.get("layout", {})))
+    figures = [run.figure_in(language) for run in runs]
+    layout = without_controls(copy.deepcopy(figures[0].get("layout", {})))
     layout["meta"].pop("summary", None)  # the first run's sentence, not the comparison's
     # Grouped by run, each group under its run's name; a click hides or shows a whole run.
     layout["legend"] = {
@@ -107,15 +110,15 @@ def overlay(runs: list[DemoRun]) -> dict:
         "groupclick": "togglegroup",
     }
     data = []
-    for number, run in enumerate(runs):
-        for trace in run.figure.get("data", []):
+    for number, (run, figure) in enumerate(zip(runs, figures, strict=True)):
+        for trace in figure.get("data", []):
             if not isinstance(trace, dict):
                 continue
             is_line = trace.get("type", "scatter") in ("scatter", "scattergl")
             if number and not is_line:
                 continue
             trace = copy.deepcopy(trace)
-            label = f"run {run.public_id}"
+            label = gettext("run %(id)s") % {"id": run.public_id}
             trace["legendgroup"] = label
             trace["legendgrouptitle"] = {"text": label}
             if is_line and trace.get("name"):

@@ -12,8 +12,11 @@ from importlib.metadata import version
 from typing import Any
 
 import plotly.graph_objects as go
+from django.conf import settings
+from django.utils import translation
 
 from demos.sims.base import Demo, DemoParams, DemoResult, ProgressCallback
+from demos.sims.words import speaking
 
 LIBRARIES = ("torch", "numpy", "scipy", "scikit-learn", "plotly", "pydantic")
 
@@ -48,6 +51,22 @@ class Execution:
                 "seed": getattr(self.params, "seed", None),
             },
         }
+
+
+def other_languages() -> list[str]:
+    """The site's languages besides the default one, in which figures are drawn again."""
+    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def figure_in(demo: Demo, result: DemoResult, language: str) -> dict[str, Any]:
+    """``result``'s figure as JSON with its words in ``language``, from the site's catalog."""
+    with translation.override(language), speaking(translation.gettext):
+        return json.loads(demo.figure(result).to_json())
+
+
+def translated_figures(demo: Demo, result: DemoResult) -> dict[str, dict[str, Any]]:
+    """``result``'s figure in each other language, by language code."""
+    return {language: figure_in(demo, result, language) for language in other_languages()}
 
 
 def execute(demo: Demo, params: DemoParams, progress: ProgressCallback | None = None) -> Execution:

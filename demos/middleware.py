@@ -2,7 +2,26 @@
 
 import json
 
+from django.utils import translation
+
 API_PREFIX = "/api/"
+
+
+class ApiLanguage:
+    """The API has no address per language (LocaleMiddleware takes an address without a prefix
+    for English): it answers in the language Accept-Language names, which demos.js sets to its
+    page's, so charts, errors and permalinks come in the reader's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            from seminar_site.page_cache import language_of  # one rule for answers and their keys
+
+            request.LANGUAGE_CODE = language_of(request)
+            translation.activate(request.LANGUAGE_CODE)
+        return self.get_response(request)
 
 
 class ApiErrorsAsJson:

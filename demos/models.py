@@ -11,8 +11,10 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
+from demos.languages import run_error
 from demos.registry import get_demo
 from demos.sims.base import Demo, DemoParams
 from seminar_site import page_cache
@@ -94,7 +96,9 @@ class DemoRunQuerySet(models.QuerySet):
 
     def for_display(self) -> DemoRunQuerySet:
         """Without the big columns: a finished run's figure comes from the cache (figure_json)."""
-        return self.defer("result", "replay", "figure")
+        return self.defer(
+            "result", "replay", "figure", "figure_translations", "replay_translations"
+        )
 
     def recorded_at(self, talk) -> DemoRunQuerySet:
         """The talk's record: the runs made at it, less those an editor hid."""
@@ -110,10 +114,10 @@ class DemoRunQuerySet(models.QuerySet):
 
 class DemoRun(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     class Failure(models.TextChoices):
         NONE = "", "None"
@@ -143,6 +147,13 @@ class DemoRun(models.Model):
     result = models.JSONField(null=True, blank=True, help_text="The demo's result, compact.")
     replay = models.JSONField(
         null=True, blank=True, help_text="For runs recorded at a talk: the run as an animation."
+    )
+    # Drawn from the same result in each other language (settings.LANGUAGES): {"zh-hans": {...}}.
+    figure_translations = models.JSONField(
+        default=dict, blank=True, help_text="The figure in each other language, by code."
+    )
+    replay_translations = models.JSONField(
+        default=dict, blank=True, help_text="The replay in each other language, by code."
     )
     failure = models.CharField(max_length=16, choices=Failure.choices, blank=True, default="")
     error = models.TextField(blank=True, help_text="Why it failed, in words a visitor can read.")
@@ -236,12 +247,25 @@ class DemoRun(models.Model):
         return first_line[: ERROR_SUMMARY_LENGTH - 1].rstrip() + "…"
 
     @property
+    def shown_error(self) -> str:
+        """Why it failed, in the active language."""
+        return run_error(self.error)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
     def is_retryable(self) -> bool:
         return self.status == self.Status.FAILED and self.failure in self.RETRYABLE_FAILURES
+
+    def figure_in(self, language: str) -> dict | None:
+        """The figure with its words in ``language``: English where it was not drawn in it
+        (the default language, or a run stored before it was)."""
+        return self.figure_translations.get(language) or self.figure
+
+    def replay_in(self, language: str) -> dict | None:
+        return self.replay_translations.get(language) or self.replay
 
     def api_url(self) -> str:
         return reverse("api:get_run", kwargs={"public_id": self.public_id})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 from demos.compact import TRACE_TYPES
 from demos.sims.plotting import screen_layouts, without_controls
 
@@ -74,5 +76,5 @@ def replay_figure(final: dict, snapshots: list[tuple[float, dict]]) -> dict:
     # a keyboard and a screen reader can use): the figure says which frames, labelled how.
     layout = without_controls(final.get("layout", {}))
     layout["meta"].update(screen_layouts({"layout": layout, "data": traces}))
-    layout["meta"]["frames"] = {"names": names, "labels": names, "label": "Run progress"}
+    layout["meta"]["frames"] = {"names": names, "labels": names, "label": gettext("Run progress")}
     return {"data": traces, "layout": layout, "frames": frames}

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from demos.models import (
     PRESENTER_PRIORITY,
@@ -238,6 +239,7 @@ def recover(run: DemoRun) -> bool:
                 failure=DemoRun.Failure.WORKER_LOST,
                 error=f"The worker computing this run stopped ({run.attempts} attempts).",
                 figure=None,
+                figure_translations={},
                 finished_at=timezone.now(),
             )
         )
@@ -260,6 +262,7 @@ def _requeue(run: DemoRun, attempts: int) -> bool:
         attempts=attempts,
         progress=0.0,
         figure=None,
+        figure_translations={},
         failure="",
         error="",
         heartbeat_at=None,
@@ -280,7 +283,7 @@ def worker_alive(now=None) -> bool:
 
 
 NO_WORKER_ALERT_SECONDS = 3600
-NO_WORKER_NOTICE = (
+NO_WORKER_NOTICE = gettext_noop(
     "No demo worker is running at the moment, so this run has not started; it will start as"
     " soon as one is. The site's maintainers have been alerted."
 )
@@ -296,4 +299,4 @@ def queue_notice(run: DemoRun) -> str:
     # Visitors poll every second or so: one alert per run is enough.
     if cache.add(f"no-worker-alerted:{run.pk}", True, NO_WORKER_ALERT_SECONDS):
         logger.error("Demo run %s has waited %.0f s and no worker is alive", run.pk, waited)
-    return NO_WORKER_NOTICE
+    return gettext(NO_WORKER_NOTICE)

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from demos.compact import PARTIAL_POINTS, compact_figure, round_floats
@@ -66,7 +66,7 @@ def run_demo(run_id: int) -> str:
         return "not queued"  # finished, or already taken by another worker
     run = DemoRun.objects.get(pk=run_id)
     # The computation, and torch with it, is loaded here, in the worker, never by the web tier.
-    from demos.execution import execute
+    from demos.execution import execute, translated_figures
     from demos.replay import replay_figure
 
     _limit_threads()
@@ -104,12 +104,24 @@ def run_demo(run_id: int) -> str:
         )
     record = execution.as_json()
     figure = compact_figure(record["figure"])
+    # The same result drawn again in each other language: computed once, read in any.
+    translations = {
+        language: compact_figure(drawn)
+        for language, drawn in translated_figures(demo, execution.result).items()
+    }
+    replays = {}
+    if run.recorded_at_talk:
+        for language, final in {settings.LANGUAGE_CODE: figure, **translations}.items():
+            with translation.override(language):
+                replays[language] = replay_figure(final, reporter.snapshots_in(language))
     reporter.finish(
         status=DemoRun.Status.DONE,
         progress=1.0,
         result=round_floats(record["result"]),
         figure=figure,
-        replay=replay_figure(figure, reporter.snapshots) if run.recorded_at_talk else None,
+        figure_translations=translations,
+        replay=replays.pop(settings.LANGUAGE_CODE, None),
+        replay_translations=replays,
         seconds=record["meta"]["seconds"],
         versions=record["meta"]["versions"],
     )
@@ -137,7 +149,8 @@ class RunReporter:
         self.last_write = -PROGRESS_INTERVAL
         self.chart_written = False
         self.last_preempt_check = -PREEMPT_CHECK_INTERVAL
-        self.snapshots: list[tuple[float, dict]] = []
+        # (fraction, {language: partial figure}) for the replay, in every language.
+        self.snapshots: list[tuple[float, dict[str, dict]]] = []
         self.keep_snapshots = run.recorded_at_talk
 
     def __call__(self, fraction: float, partial) -> None:
@@ -156,13 +169,20 @@ class RunReporter:
         write_due = first_chart or elapsed - self.last_write >= PROGRESS_INTERVAL
         if not (snapshot_due or write_due):
             return
-        figure = self._partial_figure(partial)
-        if snapshot_due and figure is not None:
-            self.snapshots.append((fraction, figure))
+        figures = self._partial_figures(partial)
+        if snapshot_due and figures:
+            self.snapshots.append((fraction, figures))
         if write_due:
             self.last_write = elapsed
+            others = dict(figures)  # the snapshot keeps every language
+            figure = others.pop(settings.LANGUAGE_CODE, None)
             try:
-                self._write(progress=fraction, figure=figure, heartbeat_at=timezone.now())
+                self._write(
+                    progress=fraction,
+                    figure=figure,
+                    figure_translations=others,
+                    heartbeat_at=timezone.now(),
+                )
                 self.chart_written = self.chart_written or figure is not None
             except DatabaseError:
                 # Progress is a courtesy; a busy database must not cost the run itself.
@@ -189,16 +209,32 @@ class RunReporter:
         if waiting:
             raise Preempted
 
-    def _partial_figure(self, partial) -> dict | None:
+    def _partial_figures(self, partial) -> dict[str, dict]:
+        """The partial result's figure in each language, by code ({} before there is one)."""
         # A demo reports no partial result until it has something to draw (the contract tests
         # draw the partials each demo reports), so an error here is a bug and reaches the log.
         if partial is None:
-            return None
-        figure = self.run.demo.figure(partial)
-        return compact_figure(json.loads(figure.to_json()), PARTIAL_POINTS)
+            return {}
+        from demos.execution import translated_figures
+
+        figure = json.loads(self.run.demo.figure(partial).to_json())
+        drawn = {settings.LANGUAGE_CODE: figure, **translated_figures(self.run.demo, partial)}
+        return {
+            language: compact_figure(figure, PARTIAL_POINTS) for language, figure in drawn.items()
+        }
+
+    def snapshots_in(self, language: str) -> list[tuple[float, dict]]:
+        """The snapshots' figures in ``language``, for its replay."""
+        return [(fraction, figures[language]) for fraction, figures in self.snapshots]
 
     def finish_failed(self, failure: str, error: str) -> str:
-        self.finish(status=DemoRun.Status.FAILED, failure=failure, error=error, figure=None)
+        self.finish(
+            status=DemoRun.Status.FAILED,
+            failure=failure,
+            error=error,
+            figure=None,
+            figure_translations={},
+        )
         return failure or "failed"
 
     def finish(self, **fields) -> None:

@@ -9,11 +9,14 @@ from datetime import datetime
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext
 
 from demos.blocks import number
 from demos.downloads import COMPARE_LIMIT, figure_csv, overlay, reproduce_script
+from demos.languages import demo_schema
 from demos.models import DemoRun
 from demos.runs import visible_run
+from talks.when import format_moment
 from talks.zones import zone_label
 
 logger = logging.getLogger(__name__)
@@ -29,7 +32,7 @@ def shown(value) -> str:
 def parameter_rows(demo, params: dict) -> list[tuple[str, str, str]]:
     """A run's parameters as its page lists them: title, value, unit (the demo's schema).
     The seed is left out: the page names it once, among the run's facts."""
-    properties = demo.params_schema.get("properties", {})
+    properties = demo_schema(demo).get("properties", {})
     return [
         (
             properties.get(name, {}).get("title", name),
@@ -45,7 +48,7 @@ def moment(when: datetime | None, zone: zoneinfo.ZoneInfo) -> str:
     """ "25 Sep 2024, 16:30 (Asia/Shanghai, UTC+8)": the zone named, not an ambiguous "CST"."""
     if when is None:
         return ""
-    return f"{when.astimezone(zone):%-d %b %Y, %H:%M} ({zone_label(zone, when)})"
+    return f"{format_moment(when.astimezone(zone), 'date_time')} ({zone_label(zone, when)})"
 
 
 def shown_run(request, public_id: str) -> DemoRun:
@@ -69,7 +72,12 @@ def compare_links(run: DemoRun) -> list[tuple[str, str]]:
     compare = reverse("demo_compare")
     return [
         (
-            f"run {other.public_id}{' (recorded at the talk)' if other.recorded_at_talk else ''}",
+            (
+                gettext("run %(id)s (recorded at the talk)")
+                if other.recorded_at_talk
+                else gettext("run %(id)s")
+            )
+            % {"id": other.public_id},
             f"{compare}?runs={other.public_id},{run.public_id}",
         )
         for other in others
@@ -85,10 +93,11 @@ def run_detail(request, public_id: str):
         zone = talk.zone if talk else zoneinfo.ZoneInfo("UTC")
         context = {
             "run": run,
+            "replay": run.replay_in(get_language()),
             "demo": demo,
             "params": dict(run.params),
             "parameter_rows": parameter_rows(demo, dict(run.params)),
-            "params_schema": demo.params_schema,
+            "params_schema": demo_schema(demo),
             # Named only when public: a draft's or a restricted talk's title is not revealed.
             "talk": talk,
             "created": moment(run.created_at, zone),
@@ -130,24 +139,32 @@ def runs_to_compare(request) -> list[DemoRun]:
     """The runs named by ?runs= (ids or permalinks, separated by commas or spaces)."""
     text = request.GET.get("runs", "")
     if len(text) > 1000:
-        raise CompareRefused("runs: too long; name at most four runs.")
+        raise CompareRefused(gettext("runs: too long; name at most four runs."))
     # A pasted permalink (https://…/runs/<id>/) counts as its id.
     ids = [re.sub(r"^.*/runs/([^/]+)/?$", r"\1", part) for part in re.split(r"[,\s]+", text)]
     ids = list(dict.fromkeys(part for part in ids if part))
     if len(ids) < 2:
-        raise CompareRefused("runs: name at least two runs, e.g. ?runs=abc123,def456.")
+        raise CompareRefused(gettext("runs: name at least two runs, e.g. ?runs=abc123,def456."))
     if len(ids) > COMPARE_LIMIT:
-        raise CompareRefused(f"runs: at most {COMPARE_LIMIT} runs can be compared at once.")
+        raise CompareRefused(
+            gettext("runs: at most %(limit)d runs can be compared at once.")
+            % {"limit": COMPARE_LIMIT}
+        )
     runs = []
     for public_id in ids:
         run = visible_run(request, public_id)
         if run is None:
-            raise CompareRefused(f"runs: there is no run “{public_id[:64]}”.")
+            raise CompareRefused(
+                gettext("runs: there is no run “%(id)s”.") % {"id": public_id[:64]}
+            )
         if run.status != DemoRun.Status.DONE or not isinstance(run.figure, dict):
-            raise CompareRefused(f"runs: run {public_id} has not finished, so it has no chart.")
+            raise CompareRefused(
+                gettext("runs: run %(id)s has not finished, so it has no chart.")
+                % {"id": public_id}
+            )
         runs.append(run)
     if len({run.demo_slug for run in runs}) > 1:
-        raise CompareRefused("runs: only runs of the same demo can be drawn on one chart.")
+        raise CompareRefused(gettext("runs: only runs of the same demo can be drawn on one chart."))
     return runs
 
 
@@ -160,7 +177,7 @@ def compare(request):
         return render(request, "demos/compare.html", context, status=400)
     except KeyError:  # the demo is no longer on the site
         raise Http404("No such demo.") from None
-    properties = demo.params_schema.get("properties", {})
+    properties = demo_schema(demo).get("properties", {})
     names = list(dict.fromkeys(name for run in runs for name in run.params))
     table = []
     for name in names:
@@ -170,7 +187,7 @@ def compare(request):
     context = {
         "demo": demo,
         "runs": runs,
-        "figure": overlay(runs),
+        "figure": overlay(runs, get_language()),
         "table": table,
         "runs_text": ",".join(run.public_id for run in runs),
     }

@@ -46,6 +46,8 @@ from django.utils.text import compress_string
 from wagtail.contrib.frontend_cache.utils import purge_pages_from_cache
 from wagtail.models import Site
 
+from demos.middleware import API_PREFIX
+
 GENERATION_KEY = "visitor-pages:generation"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Headers a stored page is served with are the rendered response's, except these, which the
@@ -211,7 +213,11 @@ def cache_control() -> str:
 
 def language_of(request: HttpRequest) -> str:
     """The language a page is rendered in, as LocaleMiddleware decides it under
-    i18n_patterns(prefix_default_language=False): the address's prefix, else the default."""
+    i18n_patterns(prefix_default_language=False): the address's prefix, else the default. The
+    API has no address per language: it answers in the one Accept-Language names (see
+    demos.middleware.ApiLanguage)."""
+    if request.path_info.startswith(API_PREFIX):
+        return translation.get_language_from_request(request)
     return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
 
 

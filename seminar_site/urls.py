@@ -15,13 +15,15 @@ from talks.urls import localized_urlpatterns as talks_localized_urls
 # below mounts it).
 api.add_router("/talks", talks_api)
 
+# Imported after the router is added: demos.urls builds the API's URLs.
+from demos.urls import localized_urlpatterns as demos_localized_urls  # noqa: E402
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap, {"sitemaps": {"pages": SiteSitemap}}, name="sitemap"),
     path("", include("demos.urls")),
     path("", include("talks.urls")),
-    path("", include("subscriptions.urls")),
 ]
 
 if settings.DEBUG:
@@ -32,7 +34,9 @@ if settings.DEBUG:
 # Everything else is a Wagtail page; this must stay last. English pages keep their addresses
 # (no prefix); each other language's pages live under its code, e.g. /zh-hans/talks/.
 urlpatterns += i18n_patterns(
+    path("", include(demos_localized_urls)),
     path("", include(talks_localized_urls)),
+    path("", include("subscriptions.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -55,6 +55,12 @@ class Subscription(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     remind_day_before = models.BooleanField("reminder 24 hours before", default=True)
     remind_hour_before = models.BooleanField("reminder 1 hour before", default=False)
+    language = models.CharField(
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="Emails and their talks in this language: the one the subscriber signed up in.",
+    )
     # The secret in manage and unsubscribe links (signed as well): ids can be guessed.
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)

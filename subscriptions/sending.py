@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .emails import TalkMaterial, notice_email, talk_material
 from .models import Delivery
@@ -93,10 +93,12 @@ def _send_group(group: list[Delivery], stamp: datetime, smtp, materials: dict, n
     claimed.filter(pk__in=unwanted).update(status=Delivery.Status.SKIPPED)
     messages = {}
     for delivery in wanted:
-        talk = delivery.notice.talk
-        if talk.pk not in materials:
-            materials[talk.pk] = talk_material(talk, now)
-        messages[delivery.pk] = notice_email(delivery, materials[talk.pk])
+        # Each subscriber's email, and the talk's page and calendar in it, in their language.
+        talk, language = delivery.notice.talk, delivery.subscription.language
+        with translation.override(language):
+            if (talk.pk, language) not in materials:
+                materials[talk.pk, language] = talk_material(talk.in_language(language), now)
+            messages[delivery.pk] = notice_email(delivery, materials[talk.pk, language])
     # Stored before any of them reaches the SMTP server: from here a crash may lose these
     # messages, never send them twice (see the module's docstring).
     sending_stamp = timezone.now()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from .models import Subscription
 from .tasks import send_confirmation
@@ -25,6 +26,8 @@ def request_subscription(data: dict) -> Subscription | None:
         subscription.time_zone = data["time_zone"]
         subscription.remind_day_before = data["remind_day_before"]
         subscription.remind_hour_before = data["remind_hour_before"]
+        # The emails speak the language of the page the form was sent from.
+        subscription.language = get_language()
         subscription.created_at = timezone.now()
         subscription.confirmed_at = subscription.unsubscribed_at = None
         subscription.save()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from .emails import confirmation_email
@@ -30,5 +30,6 @@ def send_confirmation(subscription_id: int) -> bool:
     window = timedelta(hours=settings.SUBSCRIPTION_CONFIRM_HOURS)
     if subscription.created_at < timezone.now() - window:
         return False  # its link would arrive expired
-    confirmation_email(subscription).send()
+    with translation.override(subscription.language):
+        confirmation_email(subscription).send()
     return True

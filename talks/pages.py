@@ -341,6 +341,18 @@ class TalkPage(RoutablePageMixin, Page):
         """The venue in the page's language where translated (``venue`` is the English one)."""
         return in_language(self.venue, self.locale_id) if self.venue else None
 
+    def in_language(self, language_code: str) -> TalkPage:
+        """This talk's live translation into ``language_code``, or this page where it has none
+        (an email to a Chinese subscriber about a talk not yet translated is about the English)."""
+        if self.locale.language_code == language_code:
+            return self
+        translation = (
+            TalkPage.objects.live()
+            .filter(translation_key=self.translation_key, locale__language_code=language_code)
+            .first()
+        )
+        return translation or self
+
     def speaker_names(self) -> str:
         return ", ".join(s.name for s in self.speakers)
 

@@ -21,6 +21,8 @@ SOURCE_DIRS = ("templates", "talks", "subscriptions", "demos", "seminar_site")
 TEMPLATE_CALL = re.compile(r"\b(gettext|ngettext|pgettext|npgettext|_)\(")
 PY_FUNCTIONS = {
     "_": ("msgid",),
+    "N_": ("msgid",),  # demos/sims/words.py: marked there, translated where the web tier shows it
+    "gettext_noop": ("msgid",),
     "gettext": ("msgid",),
     "gettext_lazy": ("msgid",),
     "ngettext": ("msgid", "plural"),

@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from demos.sims.words import N_
+
 SEED_MAX = 2**31 - 1
 # Seconds a run may take when the caller names no budget: a visitor's wait for a figure.
 DEFAULT_SECONDS_BUDGET = 30.0
@@ -72,8 +74,10 @@ class DemoParams(BaseModel):
                 self,
                 self.cost_field,
                 "cost_budget",
-                "this run would take about {seconds} s, over the budget of {budget} s;"
-                " lower this value (or another size parameter)",
+                N_(
+                    "this run would take about {seconds} s, over the budget of {budget} s;"
+                    " lower this value (or another size parameter)"
+                ),
                 # pydantic fills in plain {names} only, so the numbers come formatted.
                 seconds=about_seconds(seconds),
                 budget=f"{budget:g}",
@@ -101,16 +105,17 @@ def partial_results(updates: int) -> int:
     return min(updates, 100) + 1
 
 
-def seed_field(description: str = "Random seed: the same seed gives the same numbers") -> Any:
-    return Field(0, ge=0, le=SEED_MAX, description=description)
+def seed_field(description: str = N_("Random seed: the same seed gives the same numbers")) -> Any:
+    return Field(0, ge=0, le=SEED_MAX, title=N_("Seed"), description=description)
 
 
 def field_error(
     params: BaseModel, field: str, kind: str, message: str, **context: Any
 ) -> ValidationError:
-    """A validation error pinned to one field, for checks that look at several fields."""
+    """A validation error pinned to one field, for checks that look at several fields. Its
+    context keeps the English ``message`` template, which the web tier translates."""
     detail = InitErrorDetails(
-        type=PydanticCustomError(kind, message, context),
+        type=PydanticCustomError(kind, message, {**context, "message_template": message}),
         loc=(field,),
         input=getattr(params, field),
     )

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from demos.sims.base import field_error
+from demos.sims.words import N_
 
 PIXELS = 64  # 8x8 images
 # The rarest digit class in scikit-learn's data set has 174 images.
@@ -20,26 +21,26 @@ HiddenWidth = Annotated[
     Field(
         ge=4,
         le=128,
-        title="Hidden width",
-        description="Units in each hidden layer",
-        json_schema_extra={"unit": "units"},
+        title=N_("Hidden width"),
+        description=N_("Units in each hidden layer"),
+        json_schema_extra={"unit": N_("units")},
     ),
 ]
 HiddenLayers = Annotated[
-    int, Field(ge=1, le=4, title="Hidden layers", description="Number of hidden layers")
+    int, Field(ge=1, le=4, title=N_("Hidden layers"), description=N_("Number of hidden layers"))
 ]
 Activation = Annotated[
     Literal["tanh", "relu", "elu"],
-    Field(title="Activation", description="Nonlinearity after each hidden layer"),
+    Field(title=N_("Activation"), description=N_("Nonlinearity after each hidden layer")),
 ]
 Classes = Annotated[
     int,
     Field(
         ge=2,
         le=10,
-        title="Classes",
-        description="Train on the digits 0 to classes - 1",
-        json_schema_extra={"unit": "classes"},
+        title=N_("Classes"),
+        description=N_("Train on the digits 0 to classes - 1"),
+        json_schema_extra={"unit": N_("classes")},
     ),
 ]
 TrainingExamples = Annotated[
@@ -47,8 +48,8 @@ TrainingExamples = Annotated[
     Field(
         ge=20,
         le=10 * EXAMPLES_PER_CLASS,
-        title="Training examples",
-        json_schema_extra={"unit": "examples"},
+        title=N_("Training examples"),
+        json_schema_extra={"unit": N_("examples")},
     ),
 ]
 
@@ -64,7 +65,7 @@ class DigitsNetwork:
                 self,
                 "examples",
                 "too_many_examples",
-                "at most {available} examples for {classes} classes",
+                N_("at most {available} examples for {classes} classes"),
                 available=available,
                 classes=self.classes,
             )

@@ -12,6 +12,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from demos.sims.words import CJK, _, is_cjk
+
 # Distinct in print and for the common colour-vision deficiencies (Okabe & Ito), in use order.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
 # Where series are compared, each also gets its own dash and marker, so that a grey print or a
@@ -169,9 +171,9 @@ def play_pause_buttons(names: list[str], **placement: Any) -> dict:
         "showactive": False,
         **placement,
         "buttons": [
-            {"label": "▶ Play", "method": "animate", "args": _go_to(names, FRAME_DURATION_MS)},
+            {"label": _("▶ Play"), "method": "animate", "args": _go_to(names, FRAME_DURATION_MS)},
             {
-                "label": "❚❚ Pause",
+                "label": _("❚❚ Pause"),
                 "method": "animate",
                 "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}],
             },
@@ -410,7 +412,7 @@ def desktop_layout(layout: Mapping, traces: Sequence[Mapping] = ()) -> dict:
 
     lowest = min((p.y_domain[0] for p in stack), default=0)
     below = max((_axis_room(layout, p) for p in stack if p.y_domain[0] == lowest), default=0)
-    _, bottom = _under_plot(layout, traces, plot_width, below + 6, area=1)
+    _top, bottom = _under_plot(layout, traces, plot_width, below + 6, area=1)
     under, bottom = _under_plot(layout, traces, plot_width, below + 6, height - top - bottom)
     patch.update(under)
     patch["margin.b"] = round(max(bottom, SITE_MARGIN["b"]))
@@ -677,7 +679,7 @@ def _value_at(layout: Mapping, key: str) -> Any:
     """The value at a relayout key ("annotations[2].y", "xaxis2.domain"), None if unset."""
     value: Any = layout
     for part in key.split("."):
-        name, _, index = part.partition("[")
+        name, _bracket, index = part.partition("[")
         value = value.get(name) if isinstance(value, Mapping) else None
         if index:
             position = int(index.rstrip("]"))
@@ -715,13 +717,20 @@ def _line(size: float) -> float:
     return LINE_HEIGHT * size
 
 
-def _visible_length(text: str) -> int:
-    return len(re.sub(r"<[^<>]*>", "", text))
+def _visible_length(text: str) -> float:
+    """Characters as wide as the average Latin one: a Chinese character is about two."""
+    visible = re.sub(r"<[^<>]*>", "", text)
+    return len(visible) + len(CJK.findall(visible))
 
 
 def _unwrapped(text: str) -> str:
-    """``text`` on one line again (the phone's lines differ from the desktop's)."""
-    return re.sub(r"<br\s*/?>", " ", text)
+    """``text`` on one line again (the phone's lines differ from the desktop's): a break
+    between two Chinese characters joins them without a space."""
+    return re.sub(
+        r"(.?)<br\s*/?>(.?)",
+        lambda m: m[1] + ("" if is_cjk(m[1]) and is_cjk(m[2]) else " ") + m[2],
+        text,
+    )
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -731,14 +740,39 @@ def _wrap(text: str, width: int) -> list[str]:
     for paragraph in re.split(r"<br\s*/?>", text):
         line = ""
         for word in re.split(r" (?![^<>]*>)", paragraph):
-            candidate = f"{line} {word}" if line else word
-            if line and _visible_length(candidate) > width:
-                lines.append(line)
-                line = word
-            else:
-                line = candidate
+            for index, piece in enumerate(_pieces(word)):
+                joined = " " if index == 0 else ""  # Chinese pieces join without a space
+                candidate = f"{line}{joined}{piece}" if line else piece
+                if line and _visible_length(candidate) > width:
+                    lines.append(line)
+                    line = piece
+                else:
+                    line = candidate
         lines.append(line)
     return lines
+
+
+# Punctuation that closes a Chinese phrase: a line never starts with it.
+CLOSING_PUNCTUATION = "，。：；、）！？”’》%"
+
+
+def _pieces(word: str) -> list[str]:
+    """``word`` split where a line may break inside it: Chinese is written without spaces, so
+    before and after each of its characters (never inside a tag or before closing punctuation)."""
+    pieces, start, in_tag = [], 0, False
+    for index, character in enumerate(word):
+        if character == "<":
+            in_tag = True
+        elif character == ">":
+            in_tag = False
+            continue
+        if in_tag or index == 0 or character in CLOSING_PUNCTUATION or word[index - 1] in "<>":
+            continue
+        if is_cjk(character) or is_cjk(word[index - 1]):
+            pieces.append(word[start:index])
+            start = index
+    pieces.append(word[start:])
+    return pieces
 
 
 # --- numbers in words -------------------------------------------------------------------------
@@ -776,10 +810,14 @@ def percent(fraction: float, significant: int = 2) -> str:
 
 def sentence(text: str, done: int, total: int, unit: str) -> str:
     """``text`` as a sentence about a run that has done ``done`` of ``total`` ``unit``s:
-    capitalized, with its full stop, and while the run computes, "So far (step 400 of 2,000): "
-    before it."""
+    capitalized, with its full stop (Chinese's where it is Chinese), and while the run computes,
+    "So far (step 400 of 2,000): " before it. ``text`` and ``unit`` come translated."""
     if done < total:
         if text[1:2].islower():  # "With η" continues as "with η"; "GD" stays as it is
             text = text[0].lower() + text[1:]
-        text = f"So far ({unit} {done:,} of {total:,}): {text}"
+        text = _("So far ({unit} {done} of {total}): {text}").format(
+            unit=unit, done=f"{done:,}", total=f"{total:,}", text=text
+        )
+    if is_cjk(text):  # no capitals in Chinese: "d = 800 时" stays so
+        return text + ("" if text.endswith("。") else "。")
     return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     # The language comes from the address alone (/zh-hans/… or none: English); after sessions,
     # before CommonMiddleware, as Django asks. The page cache keys pages by the same rule.
     "django.middleware.locale.LocaleMiddleware",
+    "demos.middleware.ApiLanguage",  # the API's language, from Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

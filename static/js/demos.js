@@ -31,8 +31,101 @@ const DRAW_AHEAD = "400px 0px";
 const PHONE = window.matchMedia?.("(max-width: 640px)") ?? { matches: false };
 const FRAME_MS = 120; // between two frames of an animation played
 const RUN_STATUSES = new Set(["queued", "running", "done", "failed"]);
-const COMPUTING = "The chart is being computed; it appears here when it is ready.";
-const NO_PLOTLY = "The chart library did not load: reload the page to see this demo.";
+// Everything this script says to a visitor, in English. A page in another language gives the
+// same keys translated in <script type="application/json" id="demo-messages"> (the template
+// demos/includes/scripts.html, from demos/templatetags/demo_tags.py); {names} are filled here.
+const ENGLISH = Object.freeze({
+  computing: "The chart is being computed; it appears here when it is ready.",
+  noPlotly: "The chart library did not load: reload the page to see this demo.",
+  seconds: "{seconds} s",
+  minutes: "{minutes} min",
+  frame: "Frame",
+  animation: "{label}: animation",
+  frameValue: "{label}: {value}",
+  play: "▶ Play",
+  pause: "❚❚ Pause",
+  tableCaption: "The chart's lines",
+  tableLine: "Line",
+  tablePoints: "Points",
+  tableX: "x from … to",
+  tableY: "y first → last",
+  tableRange: "y lowest … highest",
+  lineNumber: "line {number}",
+  unreachable: "The server could not be reached.",
+  serverAnswered: "The server answered {status}.",
+  unreadable: "The server's answer could not be read.",
+  noRunUrl: "This page does not say where to find its run.",
+  noRunsUrl: "This page does not say where to ask for runs.",
+  broken: "Something went wrong while showing this demo: reload the page to try again.",
+  runLink: "run {id}",
+  pressRun: "{message} Press Run to try again.",
+  notValid: "is not valid",
+  fieldError: "{field}: {message}",
+  fieldTitle: "{title} ({unit})",
+  slider: "{title} slider",
+  pleaseWait: "Please wait {duration} before asking for another run.",
+  asking: "Asking for a run…",
+  previousRun: " (the previous run, shown while run {id} is computed)",
+  checkParameters: "Check the parameters marked below.",
+  tryAgainIn: "{message} You can try again in {duration}.",
+  runAgainNow: "You can run it again now.",
+  noChart: "No chart to show.",
+  noChartYet: "No chart to show yet.",
+  runGone: "This run no longer exists.",
+  cannotShow: "This run cannot be shown: {message}",
+  serverTrouble: "The server is having trouble",
+  lostContact: "Lost contact with the server",
+  gaveUp: "{trouble}: gave up after {count} tries.",
+  retrying: "{trouble}; trying again ({count} of {limit})…",
+  runFailedBecause: "This run failed: {error}",
+  runFailed: "This run failed.",
+  noWorker: "No worker is taking runs right now: this run has waited {duration} to start.",
+  waiting: "Waiting for a worker…",
+  progress: "Computing… {percent}%",
+  computingChart: "Computing the chart…",
+  computedIn: "computed in {seconds} s",
+  compareWith: "compare with run {id}",
+  finished: "Run {id} finished. {summary}",
+  finishedIn: "Run {id} finished in {seconds} s. {summary}",
+  chartShowsIt: "The chart shows it.",
+  recordedRun: "{title}, run {id}",
+});
+
+/** The page's messages (read once): its translations over the English, key by key. */
+const MESSAGES = (() => {
+  const messages = { ...ENGLISH };
+  const holder = document.getElementById("demo-messages");
+  let given = null;
+  try {
+    given = holder ? JSON.parse(holder.textContent) : null;
+  } catch {
+    given = null; // a broken holder is a missing one: English
+  }
+  if (given !== null && typeof given === "object") {
+    for (const name of Object.keys(ENGLISH)) {
+      if (typeof given[name] === "string" && given[name]) messages[name] = given[name];
+    }
+  }
+  return Object.freeze(messages);
+})();
+
+/** The message `name`, its {placeholders} filled from `values` (any not given left as written). */
+function t(name, values = {}) {
+  return MESSAGES[name].replace(/\{(\w+)\}/g, (whole, key) =>
+    Object.hasOwn(values, key) ? String(values[key]) : whole,
+  );
+}
+
+// The page's language ("en", "zh-Hans"). The API answers in the one a request names
+// (Accept-Language): a run's figure, its errors and its permalink in the page's, whatever the
+// browser's own.
+const LANGUAGE = document.documentElement.lang;
+const LANGUAGE_HEADERS = LANGUAGE ? { "Accept-Language": LANGUAGE } : {};
+// plotly.js's own words (its button's tooltip, its notices) in the page's language: a Chinese
+// page loads the zh-CN locale (static/js/plotly-locale-zh-cn.js, named by data-plotly-locale)
+// after plotly.js, and draws with it.
+const PLOTLY_LOCALE = /^zh\b/i.test(LANGUAGE) ? "zh-CN" : null;
+let plotConfig = PLOT_CONFIG; // with `locale` once the page's locale is registered
 let uid = 0;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,7 +144,8 @@ function settingsFrom(dataset) {
 /** "30 s" or "3 min": how long a visitor is asked to wait. */
 function duration(ms) {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
-  return seconds < 90 ? `${seconds} s` : `${Math.ceil(seconds / 60)} min`;
+  if (seconds < 90) return t("seconds", { seconds });
+  return t("minutes", { minutes: Math.ceil(seconds / 60) });
 }
 
 function readJSON(root, name) {
@@ -78,22 +172,46 @@ function make(tag, attributes = {}, text) {
 class PlotlyMissing extends Error {}
 
 let plotlyLoading = null;
+let localeLoading = null;
+
+/** Runs the classic script at `src`; resolves once it has run, rejects if it cannot load. */
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = make("script", { src });
+    script.addEventListener("load", () => resolve());
+    script.addEventListener("error", () => reject(new Error(`${src} did not load`)));
+    document.head.append(script);
+  });
+}
 
 /** plotly.js, loaded once, when the first chart is about to be drawn. */
 function loadPlotly() {
-  if (typeof Plotly !== "undefined") return Promise.resolve();
+  if (typeof Plotly !== "undefined") return loadPlotlyLocale();
   plotlyLoading ??= new Promise((resolve, reject) => {
     const src = document.querySelector("script[data-plotly]")?.dataset.plotly;
     if (!src) {
-      reject(new PlotlyMissing(NO_PLOTLY));
+      reject(new PlotlyMissing(t("noPlotly")));
       return;
     }
-    const script = make("script", { src });
-    script.addEventListener("load", () => resolve());
-    script.addEventListener("error", () => reject(new PlotlyMissing(NO_PLOTLY)));
-    document.head.append(script);
-  });
+    loadScript(src).then(resolve, () => reject(new PlotlyMissing(t("noPlotly"))));
+  }).then(loadPlotlyLocale);
   return plotlyLoading;
+}
+
+/** The page's plotly.js locale, registered once (plotly.js stays in English where it fails). */
+function loadPlotlyLocale() {
+  if (!PLOTLY_LOCALE) return Promise.resolve();
+  localeLoading ??= (async () => {
+    const src = document.querySelector("script[data-plotly-locale]")?.dataset.plotlyLocale;
+    if (!src) return;
+    try {
+      await loadScript(src);
+    } catch {
+      return; // the charts still draw, with plotly.js's English tooltips
+    }
+    plotConfig = Object.freeze({ ...PLOT_CONFIG, locale: PLOTLY_LOCALE });
+  })();
+  return localeLoading;
 }
 
 /** Calls `show` once `node` is near the viewport (at once where the browser cannot tell). */
@@ -132,13 +250,13 @@ function framesOf(figure) {
   const meta = figure.layout?.meta?.frames;
   if (isObject(meta) && Array.isArray(meta.names)) {
     const labels = Array.isArray(meta.labels) ? meta.labels : meta.names;
-    return { names: meta.names, labels, label: String(meta.label ?? "Frame") };
+    return { names: meta.names, labels, label: String(meta.label ?? t("frame")) };
   }
   const steps = figure.layout?.sliders?.[0]?.steps;
   if (!Array.isArray(steps)) return null;
   const names = steps.map((step) => step?.args?.[0]?.[0]).filter((name) => name !== null && name !== undefined);
   if (names.length !== steps.length) return null;
-  const prefix = String(figure.layout.sliders[0].currentvalue?.prefix ?? "Frame");
+  const prefix = String(figure.layout.sliders[0].currentvalue?.prefix ?? t("frame"));
   return { names, labels: steps.map((step) => String(step.label)), label: prefix.replace(/[:\s]+$/, "") };
 }
 
@@ -217,7 +335,7 @@ async function draw(chart, figure) {
     data: figure.data,
     layout: layoutFor(chart, figure),
     frames: Array.isArray(figure.frames) ? figure.frames : [],
-    config: PLOT_CONFIG,
+    config: plotConfig,
   });
   chart.dispatchEvent(new CustomEvent("demo:drawn", { detail: figure, bubbles: true }));
 }
@@ -241,8 +359,13 @@ class FramePlayer {
     this.index = frames.names.length - 1; // a chart shows its last frame until played
     this.playing = false;
     const id = `frames-${++uid}`;
-    this.box = make("div", { class: "frame-player", role: "group", "aria-label": `${frames.label}: animation` });
-    this.button = make("button", { type: "button", class: "frame-play", "aria-controls": id }, "▶ Play");
+    this.box = make("div", {
+      class: "frame-player",
+      role: "group",
+      "aria-label": t("animation", { label: frames.label }),
+    });
+    const play = { type: "button", class: "frame-play", "aria-controls": id };
+    this.button = make("button", play, t("play"));
     this.range = make("input", {
       id,
       type: "range",
@@ -273,8 +396,9 @@ class FramePlayer {
     this.index = index;
     this.range.value = index;
     const label = this.frames.labels[index] ?? "";
-    this.range.setAttribute("aria-valuetext", `${this.frames.label}: ${label}`);
-    this.output.textContent = `${this.frames.label}: ${label}`;
+    const value = t("frameValue", { label: this.frames.label, value: label });
+    this.range.setAttribute("aria-valuetext", value);
+    this.output.textContent = value;
   }
 
   #go(index) {
@@ -290,7 +414,7 @@ class FramePlayer {
     const last = this.frames.names.length - 1;
     const from = this.index >= last ? 0 : this.index; // at the end, play from the start
     this.playing = true;
-    this.button.textContent = "❚❚ Pause";
+    this.button.textContent = t("pause");
     this.chart.dataset.playing = "true";
     await Plotly.animate(this.chart, this.frames.names.slice(from), {
       frame: { duration: FRAME_MS, redraw: true },
@@ -308,7 +432,7 @@ class FramePlayer {
   #stopped() {
     if (!this.playing) return;
     this.playing = false;
-    this.button.textContent = "▶ Play";
+    this.button.textContent = t("play");
     delete this.chart.dataset.playing;
   }
 }
@@ -327,10 +451,10 @@ function addFramePlayer(chart, figure) {
  * first and last values (every point is in the CSV). */
 function dataTable(figure) {
   const table = make("table", { class: "data-table" });
-  table.append(make("caption", { class: "visually-hidden" }, "The chart's lines"));
+  table.append(make("caption", { class: "visually-hidden" }, t("tableCaption")));
   const head = make("tr");
-  for (const title of ["Line", "Points", "x from … to", "y first → last", "y lowest … highest"]) {
-    head.append(make("th", { scope: "col" }, title));
+  for (const title of ["tableLine", "tablePoints", "tableX", "tableY", "tableRange"]) {
+    head.append(make("th", { scope: "col" }, t(title)));
   }
   const thead = make("thead");
   const body = make("tbody");
@@ -343,7 +467,8 @@ function dataTable(figure) {
     const ys = trace.y.filter((y) => typeof y === "number" && Number.isFinite(y));
     const xs = Array.isArray(trace.x) ? trace.x : [];
     const row = make("tr");
-    row.append(make("th", { scope: "row" }, String(trace.name || `line ${i + 1}`).replace(/<[^>]*>/g, "")));
+    const name = trace.name || t("lineNumber", { number: i + 1 });
+    row.append(make("th", { scope: "row" }, String(name).replace(/<[^>]*>/g, "")));
     row.append(make("td", {}, String(trace.y.length)));
     row.append(make("td", {}, xs.length ? `${number(xs[0])} … ${number(xs.at(-1))}` : "–"));
     row.append(make("td", {}, `${number(trace.y[0])} → ${number(trace.y.at(-1))}`));
@@ -398,16 +523,18 @@ async function callApi(url, init = {}) {
     response = await fetch(url, {
       credentials: "same-origin",
       ...init,
-      headers: { Accept: "application/json", ...init.headers },
+      headers: { Accept: "application/json", ...LANGUAGE_HEADERS, ...init.headers },
     });
   } catch {
-    throw new ApiError("The server could not be reached.");
+    throw new ApiError(t("unreachable"));
   }
   const body = await readBody(response);
   if (!response.ok) {
     const detail = body?.detail ?? null;
     const message =
-      typeof detail === "string" && detail ? detail : `The server answered ${response.status}.`;
+      typeof detail === "string" && detail
+        ? detail
+        : t("serverAnswered", { status: response.status });
     throw new ApiError(message, {
       status: response.status,
       detail,
@@ -415,7 +542,7 @@ async function callApi(url, init = {}) {
     });
   }
   if (body === null) {
-    throw new ApiError("The server's answer could not be read.", { status: response.status });
+    throw new ApiError(t("unreadable"), { status: response.status });
   }
   return body;
 }
@@ -464,7 +591,9 @@ function buildField(name, spec, value) {
   const field = make("div", { class: "demo-field", "data-name": name });
   let title = spec.title || name;
   // "Steps (steps)" says nothing twice: add the unit only when the title lacks it.
-  if (spec.unit && !title.toLowerCase().includes(spec.unit)) title += ` (${spec.unit})`;
+  if (spec.unit && !title.toLowerCase().includes(spec.unit)) {
+    title = t("fieldTitle", { title, unit: spec.unit });
+  }
   field.append(make("label", { for: id }, title));
   let input;
   if (Array.isArray(spec.enum)) {
@@ -538,7 +667,7 @@ function sliderRow(input, { title, range, integer, multiple, exclusiveMin }) {
     min: logScale ? Math.log10(low) : exclusiveMin ? range.min + step : range.min,
     max: toSlider(range.max),
     step,
-    "aria-label": `${title} slider`,
+    "aria-label": t("slider", { title }),
   });
   // A screen reader says the parameter's value, not the slider's logarithm.
   const say = () => slider.setAttribute("aria-valuetext", input.value);
@@ -658,7 +787,7 @@ class DemoWidget extends HTMLElement {
     const { run, runUrl, status, live } = this.#root.dataset;
     if (run && status !== "done" && status !== "failed") {
       if (runUrl) this.#guard(this.#follow(runUrl, ++this.#ticket));
-      else this.#finish("This page does not say where to find its run.");
+      else this.#finish(t("noRunUrl"));
     } else if (!run && live !== "true") {
       // The default run was never computed (published before a worker ran): ask for it now.
       this.#guard(this.#request());
@@ -674,10 +803,10 @@ class DemoWidget extends HTMLElement {
   #guard(promise) {
     promise.catch((error) => {
       if (error instanceof PlotlyMissing) {
-        this.#finish(NO_PLOTLY);
+        this.#finish(t("noPlotly"));
         return;
       }
-      this.#finish("Something went wrong while showing this demo: reload the page to try again.");
+      this.#finish(t("broken"));
       throw error;
     });
   }
@@ -704,7 +833,7 @@ class DemoWidget extends HTMLElement {
     const link = line?.querySelector("a");
     if (!link || !run.permalink) return;
     link.href = run.permalink;
-    link.textContent = `run ${run.id}`;
+    link.textContent = t("runLink", { id: run.id });
     while (link.nextSibling) link.nextSibling.remove();
     if (note) link.after(note);
     line.hidden = false;
@@ -764,7 +893,7 @@ class DemoWidget extends HTMLElement {
 
   /** Opens the controls, so that the Run button is at hand to try again. */
   #offerRetry(text) {
-    this.#finish(`${text} Press Run to try again.`);
+    this.#finish(t("pressRun", { message: text }));
     if (this.#parts.controlsBox) this.#parts.controlsBox.open = true;
   }
 
@@ -783,7 +912,7 @@ class DemoWidget extends HTMLElement {
     let first = null; // the first field named: focused, so the visitor is taken to it
     for (const item of items) {
       const field = typeof item.field === "string" ? item.field : "";
-      const message = typeof item.message === "string" ? item.message : "is not valid";
+      const message = typeof item.message === "string" ? item.message : t("notValid");
       const name = CSS.escape(field.split(".")[0]);
       const box = form.querySelector(`.demo-field[data-name="${name}"]`);
       const slot = box?.querySelector(".demo-field-error");
@@ -795,7 +924,7 @@ class DemoWidget extends HTMLElement {
         }
         first ??= box.querySelector("input:not([type=range]), select");
       } else {
-        formError.textContent = field ? `${field}: ${message}` : message;
+        formError.textContent = field ? t("fieldError", { field, message }) : message;
         formError.hidden = false;
       }
     }
@@ -814,17 +943,17 @@ class DemoWidget extends HTMLElement {
     clearTimeout(this.#debounce);
     const wait = this.#holdUntil - Date.now();
     if (wait > 0) {
-      this.#say(`Please wait ${duration(wait)} before asking for another run.`);
+      this.#say(t("pleaseWait", { duration: duration(wait) }));
       return;
     }
     const ticket = ++this.#ticket;
     const url = this.#root.dataset.runsUrl;
     if (!url) {
-      this.#finish("This page does not say where to ask for runs.");
+      this.#finish(t("noRunsUrl"));
       return;
     }
     this.#showErrors([]);
-    this.#say("Asking for a run…", true);
+    this.#say(t("asking"), true);
     let created;
     try {
       const body = await callApi(url, {
@@ -840,7 +969,7 @@ class DemoWidget extends HTMLElement {
     }
     if (ticket !== this.#ticket) return;
     if (!created) {
-      this.#offerRetry("The server's answer could not be read.");
+      this.#offerRetry(t("unreadable"));
       return;
     }
     const { run: shown, status } = this.#root.dataset;
@@ -849,7 +978,7 @@ class DemoWidget extends HTMLElement {
       const link = this.#parts.permalink?.querySelector("a");
       this.#describe(
         { id: shown, permalink: link?.getAttribute("href") ?? "" },
-        ` (the previous run, shown while run ${created.id} is computed)`,
+        t("previousRun", { id: created.id }),
       );
     }
     if (this.#parts.data) this.#parts.data.hidden = true; // its CSV is the previous run's
@@ -861,7 +990,7 @@ class DemoWidget extends HTMLElement {
   #refused(error) {
     if ((error.status === 400 || error.status === 422) && Array.isArray(error.detail)) {
       this.#showErrors(error.detail);
-      this.#finish("Check the parameters marked below.");
+      this.#finish(t("checkParameters"));
     } else if ((error.status === 429 || error.status === 503) && error.retryAfterMs !== null) {
       this.#holdOff(error.message, error.retryAfterMs);
     } else if (error.final) {
@@ -875,12 +1004,12 @@ class DemoWidget extends HTMLElement {
   #holdOff(detail, ms) {
     const button = this.#parts.runButton;
     this.#holdUntil = Date.now() + ms;
-    this.#finish(`${detail} You can try again in ${duration(ms)}.`);
+    this.#finish(t("tryAgainIn", { message: detail, duration: duration(ms) }));
     if (button) button.disabled = true;
     setTimeout(() => {
       if (Date.now() < this.#holdUntil) return; // a later refusal holds it longer
       if (button) button.disabled = false;
-      this.#say("You can run it again now.");
+      this.#say(t("runAgainNow"));
     }, ms);
   }
 
@@ -900,7 +1029,7 @@ class DemoWidget extends HTMLElement {
     let queuedSince = null;
     let quarterAnnounced = -1;
     progress.hidden = false;
-    this.#placeholder(COMPUTING);
+    this.#placeholder(t("computing"));
     while (ticket === this.#ticket) {
       let run;
       try {
@@ -911,25 +1040,23 @@ class DemoWidget extends HTMLElement {
         if (!(error instanceof ApiError)) throw error;
         if (ticket !== this.#ticket) return;
         if (error.status === 404) {
-          this.#placeholder("No chart to show.");
-          this.#finish("This run no longer exists.");
+          this.#placeholder(t("noChart"));
+          this.#finish(t("runGone"));
           return;
         }
         if (error.final) {
-          this.#placeholder("No chart to show.");
-          this.#finish(`This run cannot be shown: ${error.message}`);
+          this.#placeholder(t("noChart"));
+          this.#finish(t("cannotShow", { message: error.message }));
           return;
         }
         failures += 1;
-        const trouble = error.status
-          ? "The server is having trouble"
-          : "Lost contact with the server";
+        const trouble = error.status ? t("serverTrouble") : t("lostContact");
         if (failures >= giveUpAfter) {
-          this.#placeholder("No chart to show yet.");
-          this.#offerRetry(`${trouble}: gave up after ${failures} tries.`);
+          this.#placeholder(t("noChartYet"));
+          this.#offerRetry(t("gaveUp", { trouble, count: failures }));
           return;
         }
-        this.#say(`${trouble}; trying again (${failures} of ${giveUpAfter})…`, true);
+        this.#say(t("retrying", { trouble, count: failures, limit: giveUpAfter }), true);
         await sleep(Math.min(retryMaxMs, retryMs * 2 ** (failures - 1)));
         continue;
       }
@@ -944,29 +1071,26 @@ class DemoWidget extends HTMLElement {
         return;
       }
       if (run.status === "failed") {
-        this.#placeholder("No chart to show.");
-        this.#finish(run.error ? `This run failed: ${run.error}` : "This run failed.");
+        this.#placeholder(t("noChart"));
+        this.#finish(run.error ? t("runFailedBecause", { error: run.error }) : t("runFailed"));
         return;
       }
       if (run.status === "queued") {
         queuedSince ??= performance.now();
         if (performance.now() - queuedSince >= queuedLimitMs) {
-          this.#placeholder("No chart to show yet.");
-          const waited = duration(queuedLimitMs);
-          this.#offerRetry(
-            `No worker is taking runs right now: this run has waited ${waited} to start.`
-          );
+          this.#placeholder(t("noChartYet"));
+          this.#offerRetry(t("noWorker", { duration: duration(queuedLimitMs) }));
           return;
         }
-        this.#say(run.notice || "Waiting for a worker…", true);
-        this.#announce(run.notice || "Waiting for a worker…");
+        this.#say(run.notice || t("waiting"), true);
+        this.#announce(run.notice || t("waiting"));
       } else {
         queuedSince = null;
-        this.#say(`Computing… ${Math.round(100 * run.progress)}%`, true);
+        this.#say(t("progress", { percent: Math.round(100 * run.progress) }), true);
         const quarter = Math.min(3, Math.floor(4 * run.progress));
         if (quarter > quarterAnnounced) {
           quarterAnnounced = quarter;
-          this.#announce(quarter ? `Computing… ${25 * quarter}%` : "Computing the chart…");
+          this.#announce(quarter ? t("progress", { percent: 25 * quarter }) : t("computingChart"));
         }
       }
       await sleep(wait);
@@ -976,12 +1100,13 @@ class DemoWidget extends HTMLElement {
 
   #done(run) {
     this.#finish("");
-    const seconds = run.seconds === null ? "" : ` · computed in ${run.seconds.toFixed(2)} s`;
-    this.#describe(run, seconds);
+    const seconds = run.seconds === null ? "" : t("computedIn", { seconds: run.seconds.toFixed(2) });
+    this.#describe(run, seconds && ` · ${seconds}`);
     const compare = this.#root.dataset.compareUrl;
     if (compare && this.#initialRun && this.#initialRun !== run.id) {
       const runs = encodeURIComponent(`${this.#initialRun},${run.id}`);
-      const link = make("a", { href: `${compare}?runs=${runs}` }, `compare with run ${this.#initialRun}`);
+      const text = t("compareWith", { id: this.#initialRun });
+      const link = make("a", { href: `${compare}?runs=${runs}` }, text);
       this.#parts.permalink?.append(" · ", link);
     }
     const { data, csv } = this.#parts;
@@ -989,9 +1114,12 @@ class DemoWidget extends HTMLElement {
       csv.href = `${run.permalink}data.csv`;
       data.hidden = false;
     }
-    const summary = this.#parts.summary?.textContent ?? "";
-    const took = run.seconds === null ? "" : ` in ${run.seconds.toFixed(1)} s`;
-    this.#announce(`Run ${run.id} finished${took}. ${summary || "The chart shows it."}`);
+    const summary = this.#parts.summary?.textContent || t("chartShowsIt");
+    this.#announce(
+      run.seconds === null
+        ? t("finished", { id: run.id, summary })
+        : t("finishedIn", { id: run.id, seconds: run.seconds.toFixed(1), summary }),
+    );
     this.#root.dispatchEvent(new CustomEvent("demo:done", { detail: run, bubbles: true }));
   }
 }
@@ -1007,7 +1135,7 @@ async function showFigure(node, name) {
     await loadPlotly();
   } catch (error) {
     if (!(error instanceof PlotlyMissing)) throw error;
-    node.textContent = NO_PLOTLY;
+    node.textContent = t("noPlotly");
     return;
   }
   await draw(node, figure);
@@ -1036,7 +1164,7 @@ function listRecorded(event) {
   list.querySelector(".muted:only-child")?.remove(); // "No runs yet."
   const title = event.target.querySelector(".demo-title")?.textContent.trim() || run.demo;
   const item = make("li", { "data-run": run.id });
-  item.append(make("a", { href: run.permalink }, `${title}, run ${run.id}`));
+  item.append(make("a", { href: run.permalink }, t("recordedRun", { title, id: run.id })));
   list.append(item);
 }
 

@@ -84,7 +84,7 @@ def test_two_runs_of_one_demo_on_one_chart(client):
     assert 'class="demo-static-chart' in html and "2 runs compared" in html
     # The row that differs is marked; the step sizes are shown as a reader writes them.
     assert '<tr class="differs"><th scope="row">' in html and "<td>0.19</td>" in html
-    figure = overlay([first, second])
+    figure = overlay([first, second], "en")
     groups = {t["legendgroup"] for t in figure["data"]}
     assert groups == {f"run {first.public_id}", f"run {second.public_id}"}
     dashed = [t for t in figure["data"] if t["legendgroup"].endswith(second.public_id)]

@@ -55,7 +55,10 @@ def ics_part(message: EmailMessage):
 
 def link_in(message: EmailMessage, name: str) -> str:
     """The path of the confirm/manage/unsubscribe link in the text part."""
-    match = re.search(rf"https?://[^/\s]+(/subscribe/{name}/[^\s]+/)", text_part(message))
+    # Under the subscriber's language's prefix where it has one (/zh-hans/subscribe/…).
+    match = re.search(
+        rf"https?://[^/\s]+((?:/[a-z-]+)?/subscribe/{name}/[^\s]+/)", text_part(message)
+    )
     assert match, f"no {name} link in {text_part(message)!r}"
     return match.group(1)
 

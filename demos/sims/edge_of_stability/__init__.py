@@ -7,11 +7,12 @@ the loss keeps falling over long horizons but not monotonically.
 
 from demos.sims.base import Demo
 from demos.sims.edge_of_stability.params import Params
+from demos.sims.words import N_
 
 demo = Demo(
     slug="edge-of-stability",
-    title="The edge of stability",
-    summary="Full-batch GD on a small network: sharpness rises to 2/η and hovers there.",
+    title=N_("The edge of stability"),
+    summary=N_("Full-batch GD on a small network: sharpness rises to 2/η and hovers there."),
     params=Params,
     package=__name__,
 )

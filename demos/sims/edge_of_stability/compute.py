@@ -33,6 +33,7 @@ from demos.sims.plotting import (
     site_figure,
     threshold_line,
 )
+from demos.sims.words import _
 
 SHARPNESS_TOLERANCE = 1e-3
 
@@ -177,7 +178,7 @@ def figure(result: Result) -> go.Figure:
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.1,
-        subplot_titles=("Training loss", "Sharpness (top Hessian eigenvalue)"),
+        subplot_titles=(_("Training loss"), _("Sharpness (top Hessian eigenvalue)")),
     )
     last_step = max(len(t.loss) for t in result.trajectories) - 1
     for index, trajectory in enumerate(result.trajectories):
@@ -236,18 +237,18 @@ def figure(result: Result) -> go.Figure:
                 x=trajectory.diverged_at,
                 y=1,
                 yref="y domain",
-                text=f"{name} diverged",
+                text=_("{name} diverged").format(name=name),
                 showarrow=False,
                 font={"color": colour},
             )
-    figure.update_yaxes(type="log", title_text="loss", row=1, col=1)
-    figure.update_yaxes(title_text="sharpness", rangemode="tozero", row=2, col=1)
-    figure.update_xaxes(title_text="step", row=2, col=1)
+    figure.update_yaxes(type="log", title_text=_("loss"), row=1, col=1)
+    figure.update_yaxes(title_text=_("sharpness"), rangemode="tozero", row=2, col=1)
+    figure.update_xaxes(title_text=_("step"), row=2, col=1)
     figure.update_layout(
-        title=(
-            f"Sharpness rises to 2/η and hovers there"
-            f" (full-batch GD, {result.parameter_count:,} parameters, {result.examples} digits)"
-        ),
+        title=_(
+            "Sharpness rises to 2/η and hovers there"
+            " (full-batch GD, {parameters} parameters, {examples} digits)"
+        ).format(parameters=f"{result.parameter_count:,}", examples=result.examples),
         height=620,
         hovermode="x unified",
     )
@@ -266,30 +267,54 @@ def summary(result: Result) -> str:
         sharpness = np.array(trajectory.sharpness)
         crossed = np.flatnonzero(sharpness >= threshold)
         if trajectory.diverged_at is not None:
-            clauses.append(f"with {eta}, GD diverged at step {trajectory.diverged_at:,}")
+            clause = _("with {eta}, GD diverged at step {step}").format(
+                eta=eta, step=f"{trajectory.diverged_at:,}"
+            )
         elif not sharpness.size:
-            clauses.append(f"with {eta}, no sharpness is measured yet")
+            clause = _("with {eta}, no sharpness is measured yet").format(eta=eta)
         elif crossed.size:
             step = trajectory.checkpoints[crossed[0]]
-            clause = f"with {eta}, sharpness reached {edge} at step {step:,}"
             if crossed[0] == 0:
-                clause = f"with {eta}, sharpness started above {edge}, at {number(sharpness[0])}"
+                clause = _("with {eta}, sharpness started above {edge}, at {value}").format(
+                    eta=eta, edge=edge, value=number(sharpness[0])
+                )
+            else:
+                clause = _("with {eta}, sharpness reached {edge} at step {step}").format(
+                    eta=eta, edge=edge, step=f"{step:,}"
+                )
             after = sharpness[crossed[0] :]
             if after.size > 1:
                 distance = np.median(np.abs(after / threshold - 1))
                 start, end = trajectory.loss[step], trajectory.loss[-1]
-                trend = "kept falling" if end < start else "rose"
-                clause += (
-                    f" and then hovered within a median {percent(distance)} of it while the loss"
-                    f" {trend}, from {number(start)} to {number(end)}"
+                if end < start:
+                    hovered = _(
+                        "{clause} and then hovered within a median {distance} of it while the"
+                        " loss kept falling, from {start} to {end}"
+                    )
+                else:
+                    hovered = _(
+                        "{clause} and then hovered within a median {distance} of it while the"
+                        " loss rose, from {start} to {end}"
+                    )
+                clause = hovered.format(
+                    clause=clause, distance=percent(distance), start=number(start), end=number(end)
                 )
-            clauses.append(clause)
         elif sharpness.size == 1:
-            clauses.append(f"with {eta}, sharpness is {number(sharpness[0])}, below {edge}")
-        else:
-            verb = "has not yet reached" if done < result.steps else "never reached"
-            clauses.append(
-                f"with {eta}, sharpness went from {number(sharpness[0])} to"
-                f" {number(sharpness[-1])} but {verb} {edge}"
+            clause = _("with {eta}, sharpness is {value}, below {edge}").format(
+                eta=eta, value=number(sharpness[0]), edge=edge
             )
-    return sentence("; ".join(clauses), done, result.steps, "step")
+        else:
+            if done < result.steps:
+                clause = _(
+                    "with {eta}, sharpness went from {start} to {end}"
+                    " but has not yet reached {edge}"
+                )
+            else:
+                clause = _(
+                    "with {eta}, sharpness went from {start} to {end} but never reached {edge}"
+                )
+            clause = clause.format(
+                eta=eta, start=number(sharpness[0]), end=number(sharpness[-1]), edge=edge
+            )
+        clauses.append(clause)
+    return sentence(_("; ").join(clauses), done, result.steps, _("step"))

@@ -12,6 +12,7 @@ from demos.sims.digits_params import (
     StepSize,
     TrainingExamples,
 )
+from demos.sims.words import N_
 
 # Seconds per unit of work on the reference machine (this one, one thread), fitted by
 # bench/cost_model.py --fit; a 0 means the other terms already account for that work.
@@ -40,31 +41,31 @@ class Params(DigitsNetwork, DemoParams):
         [0.05, 0.1, 0.2],
         min_length=1,
         max_length=4,
-        title="Step sizes",
-        description="Learning rates η of full-batch GD, one run each, overlaid on one chart",
+        title=N_("Step sizes"),
+        description=N_("Learning rates η of full-batch GD, one run each, overlaid on one chart"),
     )
     steps: int = Field(
         2000,
         ge=10,
         le=10_000,
-        title="Steps",
-        description="GD steps per step size",
-        json_schema_extra={"unit": "steps"},
+        title=N_("Steps"),
+        description=N_("GD steps per step size"),
+        json_schema_extra={"unit": N_("steps")},
     )
     sharpness_every: int = Field(
         20,
         ge=1,
         le=500,
-        title="Sharpness every",
-        description="Estimate the sharpness every this many steps",
-        json_schema_extra={"unit": "steps"},
+        title=N_("Sharpness every"),
+        description=N_("Estimate the sharpness every this many steps"),
+        json_schema_extra={"unit": N_("steps")},
     )
     hidden_width: HiddenWidth = 32
     hidden_layers: HiddenLayers = 2
     activation: Activation = "tanh"
     classes: Classes = 10
     examples: TrainingExamples = Field(
-        500, description="Size of the training set, drawn from those classes"
+        500, description=N_("Size of the training set, drawn from those classes")
     )
     seed: int = seed_field()
 

@@ -20,12 +20,15 @@ training at a few other k to draw the flip radius against the law √(d/k).
 
 from demos.sims.base import Demo
 from demos.sims.feature_averaging.params import Params
+from demos.sims.words import N_
 
 demo = Demo(
     slug="feature-averaging",
-    title="Feature averaging: why GD's network flips at √(d/k)",
-    summary="Trained on ±1 labels, each neuron averages its class's centers and flips at √(d/k);"
-    " trained on the clusters, it keeps its label to √(d/2).",
+    title=N_("Feature averaging: why GD's network flips at √(d/k)"),
+    summary=N_(
+        "Trained on ±1 labels, each neuron averages its class's centers and flips at √(d/k);"
+        " trained on the clusters, it keeps its label to √(d/2)."
+    ),
     params=Params,
     package=__name__,
 )

@@ -26,6 +26,7 @@ from demos.sims.feature_averaging.params import (
     Params,
 )
 from demos.sims.plotting import finish, number, sentence, series_style, site_figure
+from demos.sims.words import N_, _
 
 INIT_NORM = 1e-3  # ‖w_r‖ at the start: small, the regime the paper analyses
 REACH = 4.0  # flips are looked for within 4√d of a point: the cluster net's flip along the
@@ -36,7 +37,8 @@ OVERSHOOT = 0.02  # each DeepFool step goes this much past the linearized bounda
 CACHED = 1 << 19
 MAX_ROWS = 200  # learned neurons shown per heatmap, at most (spread over the outputs)
 COLORSCALE = [[0, "#ffffff"], [0.5, "#6baed6"], [1, "#08306b"]]  # |cos| 0 to 1, white to navy
-BINARY, CLUSTER = "±1 labels", "cluster labels"
+# What a network was trained on, in English (the records keep it): shown as _(BINARY).
+BINARY, CLUSTER = N_("±1 labels"), N_("cluster labels")
 
 
 class Network(DemoResult):
@@ -316,7 +318,7 @@ def deepfool_directions(
     stops moving once it flips), so the work is the same for every run. Zero rows where the
     gradient vanished before anything moved."""
     delta = torch.zeros_like(points)
-    for _ in range(DEEPFOOL_STEPS):
+    for _iteration in range(DEEPFOOL_STEPS):
         x = (points + delta).requires_grad_(True)
         with torch.enable_grad():
             value = network.decision(x)
@@ -589,8 +591,12 @@ def _run(params: Params, progress: ProgressCallback | None) -> Result:
 # --- the chart ---------------------------------------------------------------------------------
 
 
-def _radius(value: float | None) -> str:
-    return "none within 4√d" if value is None else number(value, 3)
+def _filled(template: str, **values: str) -> str:
+    """``template`` with its named ``{placeholders}`` filled: a hovertemplate's own ``%{x}``
+    stay as they are (``str.format`` would take them for placeholders)."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
 
 
 def _heatmap(figure: go.Figure, network: Network | None, clusters: int, col: int) -> None:
@@ -604,10 +610,11 @@ def _heatmap(figure: go.Figure, network: Network | None, clusters: int, col: int
             y=list(range(1, rows + 1)),
             coloraxis="coloraxis",
             xgap=1 if clusters <= 20 else 0,
-            name=network.labels,
-            hovertemplate="neuron %{y}, center %{x}: |cos| %{z:.2f}<extra>"
-            + network.labels
-            + "</extra>",
+            name=_(network.labels),
+            hovertemplate=_filled(
+                _("neuron %{y}, center %{x}: |cos| %{z:.2f}<extra>{labels}</extra>"),
+                labels=_(network.labels),
+            ),
         ),
         row=1,
         col=col,
@@ -665,7 +672,18 @@ def figure(result: Result) -> go.Figure:
 
     # While training, a snapshot has attacked the clean centers only: those are drawn then.
     held_out = any(n.test_flip for n in (binary, cluster) if n is not None)
-    attacked = "held-out points" if held_out or not result.networks else "clean centers"
+    attacked = N_("held-out points") if held_out or not result.networks else N_("clean centers")
+    titles = {  # the panel of accuracy under attack, its y axis: whichever points were attacked
+        "held-out points": (
+            _("Held-out points still classified right, against the attack's radius ε"),
+            _("held-out points kept"),
+        ),
+        "clean centers": (
+            _("Clean centers still classified right, against the attack's radius ε"),
+            _("clean centers kept"),
+        ),
+    }
+    attacked_title, kept_axis = titles[attacked]
     figure = site_figure(
         rows=2,
         cols=2,
@@ -673,11 +691,12 @@ def figure(result: Result) -> go.Figure:
         vertical_spacing=0.2,
         subplot_titles=(
             # Two lines at most on a desktop: the page keeps room for two above the panels.
-            f"±1 labels: mean |cos| {cos_text(binary)} to class centers"
-            f" (1/√{half} = {number(result.averaged_cos, 3)})",
-            f"Cluster labels: mean |cos| {cos_text(cluster)} to its own center",
-            f"{attacked.capitalize()} still classified right, against the attack's radius ε",
-            "Median flip radius of a center against k, ±1 labels",
+            _("±1 labels: mean |cos| {cos} to class centers (1/√{half} = {averaged})").format(
+                cos=cos_text(binary), half=half, averaged=number(result.averaged_cos, 3)
+            ),
+            _("Cluster labels: mean |cos| {cos} to its own center").format(cos=cos_text(cluster)),
+            attacked_title,
+            _("Median flip radius of a center against k, ±1 labels"),
         ),
     )
     _heatmap(figure, binary, k, col=1)
@@ -698,10 +717,15 @@ def figure(result: Result) -> go.Figure:
                 y=y,
                 mode="lines",
                 line={**style["line"], "shape": "hv"},
-                name=f"{network.labels}: {attacked}",
+                name=_("{labels}: {attacked}").format(
+                    labels=_(network.labels), attacked=_(attacked)
+                ),
                 legendgroup=network.labels,
                 showlegend=False,
-                hovertemplate="ε = %{x:.3g}: %{y:.0%} kept<extra>" + network.labels + "</extra>",
+                hovertemplate=_filled(
+                    _("ε = %{x:.3g}: %{y:.0%} kept<extra>{labels}</extra>"),
+                    labels=_(network.labels),
+                ),
             ),
             row=2,
             col=1,
@@ -726,9 +750,11 @@ def figure(result: Result) -> go.Figure:
             mode="lines+markers",
             line=style["line"],
             marker={**style["marker"], "size": 8},
-            name=BINARY,
+            name=_(BINARY),
             legendgroup=BINARY,
-            hovertemplate="k = %{x}: flips at %{y:.3g}<extra>" + BINARY + "</extra>",
+            hovertemplate=_filled(
+                _("k = %{x}: flips at %{y:.3g}<extra>{labels}</extra>"), labels=_(BINARY)
+            ),
         ),
         row=2,
         col=2,
@@ -741,9 +767,11 @@ def figure(result: Result) -> go.Figure:
             y=[n.median_flip_best for n in robust],
             mode="markers",
             marker={**style["marker"], "size": 9},
-            name=CLUSTER,
+            name=_(CLUSTER),
             legendgroup=CLUSTER,
-            hovertemplate="k = %{x}: flips at %{y:.3g}<extra>" + CLUSTER + "</extra>",
+            hovertemplate=_filled(
+                _("k = %{x}: flips at %{y:.3g}<extra>{labels}</extra>"), labels=_(CLUSTER)
+            ),
         ),
         row=2,
         col=2,
@@ -795,33 +823,41 @@ def figure(result: Result) -> go.Figure:
             },
         },
     )
-    center_axis = f"center j (1–{half}: label +1, {half + 1}–{k}: −1)"
+    center_axis = _("center j (1–{half}: label +1, {after}–{k}: −1)").format(
+        half=half, after=half + 1, k=k
+    )
     for col in (1, 2):
         figure.update_xaxes(title_text=center_axis, row=1, col=col)
-    figure.update_yaxes(title_text="learned neurons, by output", row=1, col=1)
-    figure.update_xaxes(title_text="attack radius ε (L2)", range=[0, reach], row=2, col=1)
-    figure.update_yaxes(
-        title_text=f"{attacked} kept", range=[0, 1.05], tickformat=".0%", row=2, col=1
-    )
-    figure.update_xaxes(type="log", title_text="clusters k", row=2, col=2)
-    figure.update_yaxes(type="log", title_text="median flip radius", row=2, col=2)
+    figure.update_yaxes(title_text=_("learned neurons, by output"), row=1, col=1)
+    figure.update_xaxes(title_text=_("attack radius ε (L2)"), range=[0, reach], row=2, col=1)
+    figure.update_yaxes(title_text=kept_axis, range=[0, 1.05], tickformat=".0%", row=2, col=1)
+    figure.update_xaxes(type="log", title_text=_("clusters k"), row=2, col=2)
+    figure.update_yaxes(type="log", title_text=_("median flip radius"), row=2, col=2)
     return finish(figure, summary(result))
 
 
 def _title(result: Result) -> str:
     binary, cluster = (*result.networks, None, None)[:2]
-    parts = []
+    parts = []  # a clause per network, each whole (its "none" too)
     if binary is not None:
-        parts.append(
-            f"{_radius(binary.median_flip_best)} with ±1 labels"
-            f" (√(d/k) = {number(result.averaged_radius, 3)})"
-        )
+        theory = number(result.averaged_radius, 3)
+        if binary.median_flip_best is None:
+            part = _("none within 4√d with ±1 labels (√(d/k) = {theory})")
+        else:
+            part = _("{radius} with ±1 labels (√(d/k) = {theory})")
+        parts.append(part.format(radius=_number(binary.median_flip_best), theory=theory))
     if cluster is not None:
-        parts.append(
-            f"{_radius(cluster.median_flip_best)} with cluster labels"
-            f" (√(d/2) = {number(result.robust_radius, 3)})"
-        )
-    return "A clean center flips at " + ", at ".join(parts)
+        theory = number(result.robust_radius, 3)
+        if cluster.median_flip_best is None:
+            part = _("none within 4√d with cluster labels (√(d/2) = {theory})")
+        else:
+            part = _("{radius} with cluster labels (√(d/2) = {theory})")
+        parts.append(part.format(radius=_number(cluster.median_flip_best), theory=theory))
+    return _("A clean center flips at {clauses}").format(clauses=_(", at ").join(parts))
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else number(value, 3)
 
 
 def summary(result: Result) -> str:
@@ -832,40 +868,75 @@ def summary(result: Result) -> str:
     binary, cluster = (*result.networks, None, None)[:2]
     clauses = []
     if binary is not None:
-        cos = "no neuron learned" if binary.mean_cos is None else number(binary.mean_cos, 3)
         flips = (
-            "no clean center flips within 4√d"
+            _("no clean center flips within 4√d")
             if binary.median_flip_best is None
-            else f"a clean center flips at a median radius of {number(binary.median_flip_best, 3)}"
+            else _("a clean center flips at a median radius of {radius}").format(
+                radius=_number(binary.median_flip_best)
+            )
         )
+        if binary.mean_cos is None:
+            clause = _(
+                "Trained on the ±1 labels, the network's neurons meet their class's {half} centers"
+                " at a mean |cos| of no neuron learned (averaging gives 1/√{half} = {averaged})"
+                " and {flips} (√(d/k) = {theory})"
+            )
+        else:
+            clause = _(
+                "Trained on the ±1 labels, the network's neurons meet their class's {half} centers"
+                " at a mean |cos| of {cos} (averaging gives 1/√{half} = {averaged}) and {flips}"
+                " (√(d/k) = {theory})"
+            )
         clauses.append(
-            f"Trained on the ±1 labels, the network's neurons meet their class's {half} centers"
-            f" at a mean |cos| of {cos} (averaging gives 1/√{half} ="
-            f" {number(result.averaged_cos, 3)}) and {flips} (√(d/k) ="
-            f" {number(result.averaged_radius, 3)})"
+            clause.format(
+                half=half,
+                cos=_number(binary.mean_cos),
+                averaged=number(result.averaged_cos, 3),
+                flips=flips,
+                theory=number(result.averaged_radius, 3),
+            )
         )
     if cluster is not None:
-        cos = "no neuron learned" if cluster.mean_cos is None else number(cluster.mean_cos, 3)
         holds = (
-            "holds beyond 4√d"
+            _("holds beyond 4√d")
             if cluster.median_flip_best is None
-            else f"holds to a median {number(cluster.median_flip_best, 3)}"
+            else _("holds to a median {radius}").format(radius=_number(cluster.median_flip_best))
         )
+        if cluster.mean_cos is None:
+            clause = _(
+                "trained on the {k} cluster labels, its neurons meet their own center at a mean"
+                " |cos| of no neuron learned and its ±1 prediction {holds} (√(d/2) = {robust})"
+            )
+        else:
+            clause = _(
+                "trained on the {k} cluster labels, its neurons meet their own center at a mean"
+                " |cos| of {cos} and its ±1 prediction {holds} (√(d/2) = {robust})"
+            )
         clauses.append(
-            f"trained on the {k} cluster labels, its neurons meet their own center at a mean"
-            f" |cos| of {cos} and its ±1 prediction {holds}"
-            f" (√(d/2) = {number(result.robust_radius, 3)})"
+            clause.format(
+                k=k,
+                cos=_number(cluster.mean_cos),
+                holds=holds,
+                robust=number(result.robust_radius, 3),
+            )
         )
     swept = [p for p in result.sweep if p.median_flip_best is not None]
     if len(swept) > 1:
         first, last = swept[0], swept[-1]
         clauses.append(
-            f"from k = {first.clusters} to {last.clusters} the ±1-label network's median flip"
-            f" radius goes from {number(first.median_flip_best, 3)} to"
-            f" {number(last.median_flip_best, 3)} (√(d/k): {number(first.theory, 3)} to"
-            f" {number(last.theory, 3)})"
+            _(
+                "from k = {first} to {last} the ±1-label network's median flip radius goes from"
+                " {start} to {end} (√(d/k): {theory_start} to {theory_end})"
+            ).format(
+                first=first.clusters,
+                last=last.clusters,
+                start=_number(first.median_flip_best),
+                end=_number(last.median_flip_best),
+                theory_start=number(first.theory, 3),
+                theory_end=number(last.theory, 3),
+            )
         )
-    text = "; ".join(clauses)
+    text = _("; ").join(clauses)
     if result.step < result.steps:
-        return sentence(text, result.step, result.steps, "step")
-    return sentence(text, len(result.sweep), len(result.sweep_clusters), "sweep network")
+        return sentence(text, result.step, result.steps, _("step"))
+    return sentence(text, len(result.sweep), len(result.sweep_clusters), _("sweep network"))

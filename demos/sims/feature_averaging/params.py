@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from demos.sims.base import DemoParams, seed_field
+from demos.sims.words import N_
 
 # Seconds per unit of work on the reference machine (this one, one thread), fitted by
 # bench/cost_model.py --fit --demos feature-averaging (on a host busy with another test run: its
@@ -51,58 +52,70 @@ class Params(DemoParams):
         100,
         ge=MAX_CLUSTERS,
         le=1000,
-        title="Dimension d",
-        description="Input dimension; the cluster centers are orthogonal, each of norm √d",
+        title=N_("Dimension d"),
+        description=N_("Input dimension; the cluster centers are orthogonal, each of norm √d"),
     )
     clusters: Clusters = Field(
         10,
-        title="Clusters k",
-        description="Number of clusters, even: the first k/2 are labelled +1, the others −1",
-        json_schema_extra={"unit": "clusters"},
+        title=N_("Clusters k"),
+        description=N_("Number of clusters, even: the first k/2 are labelled +1, the others −1"),
+        json_schema_extra={"unit": N_("clusters")},
     )
     points_per_cluster: int = Field(
         20,
         ge=1,
         le=100,
-        title="Points per cluster",
-        description="Training points drawn around each center",
-        json_schema_extra={"unit": "points"},
+        title=N_("Points per cluster"),
+        description=N_("Training points drawn around each center"),
+        json_schema_extra={"unit": N_("points")},
     )
     noise: float = Field(
         0.1,
         ge=0,
         le=0.5,
-        title="Noise",
-        description="Standard deviation of each coordinate of a point around its center, whose"
-        " norm is √d (so the noise's norm is about this fraction of the center's)",
+        title=N_("Noise"),
+        description=N_(
+            "Standard deviation of each coordinate of a point around its center, whose"
+            " norm is √d (so the noise's norm is about this fraction of the center's)"
+        ),
     )
     width: int = Field(
         20,
         ge=1,
         le=100,
-        title="Hidden width m",
-        description="ReLU units per output (per label, or per cluster), output weights fixed at"
-        " 1/m; the hidden weights start small and are trained",
-        json_schema_extra={"unit": "units"},
+        title=N_("Hidden width m"),
+        description=N_(
+            "ReLU units per output (per label, or per cluster), output weights fixed at"
+            " 1/m; the hidden weights start small and are trained"
+        ),
+        json_schema_extra={"unit": N_("units")},
     )
     step_size: float = Field(
-        0.5, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
+        0.5,
+        gt=0,
+        le=10,
+        title=N_("Step size η"),
+        description=N_("Learning rate of gradient descent"),
     )
     steps: int = Field(
         3000,
         ge=10,
         le=20_000,
-        title="Steps",
-        description="Full-batch GD steps on the cross-entropy (logistic) loss, for each network",
-        json_schema_extra={"unit": "steps"},
+        title=N_("Steps"),
+        description=N_(
+            "Full-batch GD steps on the cross-entropy (logistic) loss, for each network"
+        ),
+        json_schema_extra={"unit": N_("steps")},
     )
     sweep_clusters: list[Clusters] = Field(
         [2, 4, 20],
         min_length=1,
         max_length=5,
-        title="Sweep over k",
-        description="Other cluster counts k at which a network is trained on the ±1 labels"
-        " alone (the other parameters the same), for the flip radius against k",
+        title=N_("Sweep over k"),
+        description=N_(
+            "Other cluster counts k at which a network is trained on the ±1 labels"
+            " alone (the other parameters the same), for the flip radius against k"
+        ),
     )
     seed: int = seed_field()
 

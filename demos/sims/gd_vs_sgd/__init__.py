@@ -9,11 +9,12 @@ size; the sharpness is the top eigenvalue of the full training loss's Hessian at
 
 from demos.sims.base import Demo
 from demos.sims.gd_vs_sgd.params import Params
+from demos.sims.words import N_
 
 demo = Demo(
     slug="gd-vs-sgd",
-    title="GD versus SGD: sharpness at the end",
-    summary="Same network, same epochs: the smaller the batch, the flatter the end point.",
+    title=N_("GD versus SGD: sharpness at the end"),
+    summary=N_("Same network, same epochs: the smaller the batch, the flatter the end point."),
     params=Params,
     package=__name__,
 )

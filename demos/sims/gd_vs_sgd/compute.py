@@ -31,6 +31,7 @@ from demos.sims.plotting import (
     site_figure,
     threshold_line,
 )
+from demos.sims.words import N_, _
 
 SHARPNESS_TOLERANCE = 1e-3
 TEST_EXAMPLES = 500  # held-out digits for the test accuracy, as many as there are
@@ -81,11 +82,11 @@ def train_together(
     running = np.arange(len(step_sizes))
     order = torch.Generator().manual_seed(params.seed)
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(params.epochs):
+        for _epoch in range(params.epochs):
             permutation = torch.randperm(params.examples, generator=order).numpy()
             shuffled_inputs, shuffled_targets = inputs[permutation], targets[permutation]
             for begin in range(0, params.examples, batch_size):
-                losses, _ = network.loss_and_gradient(
+                losses, _gradient = network.loss_and_gradient(
                     stack,
                     shuffled_inputs[begin : begin + batch_size],
                     shuffled_targets[begin : begin + batch_size],
@@ -206,10 +207,11 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
 
 
 # How each measured quantity is drawn, whatever the step size's colour: never by colour alone.
+# The trace names are translated when drawn.
 QUANTITIES = (
-    ("sharpness", "sharpness", "solid", "circle", 1),
-    ("train_accuracy", "train accuracy", "dash", "square", 2),
-    ("test_accuracy", "test accuracy", "dashdot", "diamond", 2),
+    ("sharpness", N_("{group}: sharpness"), "solid", "circle", 1),
+    ("train_accuracy", N_("{group}: train accuracy"), "dash", "square", 2),
+    ("test_accuracy", N_("{group}: test accuracy"), "dashdot", "diamond", 2),
 )
 
 
@@ -218,7 +220,10 @@ def figure(result: Result) -> go.Figure:
         rows=1,
         cols=2,
         horizontal_spacing=0.12,
-        subplot_titles=("Sharpness at the end of training", "Accuracy at the end of training"),
+        subplot_titles=(
+            _("Sharpness at the end of training"),
+            _("Accuracy at the end of training"),
+        ),
     )
     step_sizes = sorted({o.step_size for o in result.outcomes})
     batches = sorted({o.batch_size for o in result.outcomes})
@@ -234,7 +239,7 @@ def figure(result: Result) -> go.Figure:
                     mode="lines+markers",
                     line={"color": colour, "dash": dash},
                     marker={"color": colour, "symbol": symbol, "size": 7},
-                    name=f"{group}: {label}",
+                    name=_(label).format(group=group),
                     legendgroup=group,
                 ),
                 row=1,
@@ -253,15 +258,22 @@ def figure(result: Result) -> go.Figure:
                     col=1,
                 )
     figure.update_layout(
-        title=f"Same epochs, smaller batches: flatter end points ({result.examples} digits)",
+        title=_("Same epochs, smaller batches: flatter end points ({examples} digits)").format(
+            examples=result.examples
+        ),
         height=500,
     )
     for col in (1, 2):
         figure.update_xaxes(
-            type="log", title_text=f"batch size ({result.examples} = full-batch GD)", row=1, col=col
+            type="log",
+            title_text=_("batch size ({examples} = full-batch GD)").format(
+                examples=result.examples
+            ),
+            row=1,
+            col=col,
         )
-    figure.update_yaxes(title_text="top Hessian eigenvalue", rangemode="tozero", row=1, col=1)
-    figure.update_yaxes(title_text="accuracy", range=[0, 1.02], row=1, col=2)
+    figure.update_yaxes(title_text=_("top Hessian eigenvalue"), rangemode="tozero", row=1, col=1)
+    figure.update_yaxes(title_text=_("accuracy"), range=[0, 1.02], row=1, col=2)
     return finish(figure, summary(result))
 
 
@@ -275,44 +287,70 @@ def summary(result: Result) -> str:
         if not outcomes:
             continue
         trained = [o for o in outcomes if not o.diverged]
-        blown_up = [f"{o.batch_size:,}" for o in outcomes if o.diverged]
-        clause = f"at η = {step_size:g}"
+        blown_up = _(" and ").join(f"{o.batch_size:,}" for o in outcomes if o.diverged)
         if trained:
             largest, smallest = trained[-1], trained[0]
-            clause += (
-                f", {_batch(largest, result.examples)} ended with sharpness"
-                f" {number(largest.sharpness, 3)} ({_against(largest.sharpness, 2 / step_size)})"
-            )
+            values = {
+                "eta": f"{step_size:g}",
+                "batch": _batch(largest, result.examples),
+                "sharpness": number(largest.sharpness, 3),
+                "against": _against(largest.sharpness, 2 / step_size),
+                "accuracy": _accuracy(largest),
+            }
             if smallest is not largest:
                 ratio = smallest.sharpness / largest.sharpness
-                flatter = f"{percent(1 - ratio)} flatter" if ratio < 1 else "no flatter"
+                flatter = _("{percent} flatter") if ratio < 1 else _("no flatter")
                 if ratio > 1:
-                    flatter = f"{percent(ratio - 1)} sharper"
-                clause += (
-                    f" and batch {smallest.batch_size:,} with {number(smallest.sharpness, 3)},"
-                    f" {flatter}; test accuracy {_accuracy(largest)} and {_accuracy(smallest)}"
+                    flatter = _("{percent} sharper")
+                values["comparison"] = flatter.format(percent=percent(abs(1 - ratio)))
+                clause = _(
+                    "at η = {eta}, {batch} ended with sharpness {sharpness} ({against}) and batch"
+                    " {small_batch} with {small_sharpness}, {comparison}; test accuracy"
+                    " {accuracy} and {small_accuracy}"
+                ).format(
+                    small_batch=f"{smallest.batch_size:,}",
+                    small_sharpness=number(smallest.sharpness, 3),
+                    small_accuracy=_accuracy(smallest),
+                    **values,
                 )
             else:
-                clause += f", test accuracy {_accuracy(largest)}"
-        if blown_up:
-            clause += f"{';' if trained else ','} batch {' and '.join(blown_up)} diverged"
+                clause = _(
+                    "at η = {eta}, {batch} ended with sharpness {sharpness} ({against}), test"
+                    " accuracy {accuracy}"
+                ).format(**values)
+            if blown_up:
+                clause += _("; batch {batches} diverged").format(batches=blown_up)
+        else:
+            clause = _("at η = {eta}, batch {batches} diverged").format(
+                eta=f"{step_size:g}", batches=blown_up
+            )
         clauses.append(clause)
-    text = f"After {result.epochs:,} epochs " + "; ".join(clauses)
+    text = _("After {epochs} epochs {clauses}").format(
+        epochs=f"{result.epochs:,}", clauses=_("; ").join(clauses)
+    )
     planned = len(result.batch_sizes)
     done = len({o.batch_size for o in result.outcomes})
-    return sentence(text, done, planned, "batch size")
+    return sentence(text, done, planned, _("batch size"))
 
 
 def _batch(outcome: Outcome, examples: int) -> str:
-    size = f"batch {outcome.batch_size:,}"
-    return f"full-batch GD ({size})" if outcome.batch_size == examples else size
+    size = f"{outcome.batch_size:,}"
+    if outcome.batch_size == examples:
+        return _("full-batch GD (batch {size})").format(size=size)
+    return _("batch {size}").format(size=size)
 
 
 def _against(sharpness: float, threshold: float) -> str:
     """Where a sharpness lies with respect to 2/η: "5.5% above 2/η = 10"."""
-    side = "above" if sharpness > threshold else "below"
-    return f"{percent(abs(sharpness / threshold - 1))} {side} 2/η = {number(threshold, 3)}"
+    template = (
+        _("{percent} above 2/η = {threshold}")
+        if sharpness > threshold
+        else _("{percent} below 2/η = {threshold}")
+    )
+    return template.format(
+        percent=percent(abs(sharpness / threshold - 1)), threshold=number(threshold, 3)
+    )
 
 
 def _accuracy(outcome: Outcome) -> str:
-    return "not measured" if outcome.test_accuracy is None else percent(outcome.test_accuracy)
+    return _("not measured") if outcome.test_accuracy is None else percent(outcome.test_accuracy)

@@ -15,6 +15,7 @@ from demos.sims.digits_params import (
     StepSize,
     TrainingExamples,
 )
+from demos.sims.words import N_
 
 # Seconds per unit of work on the reference machine (this one, one thread), fitted by
 # bench/cost_model.py --fit; a 0 means the other terms already account for that work.
@@ -44,30 +45,30 @@ class Params(DigitsNetwork, DemoParams):
         [20, 50, 125, 500],
         min_length=1,
         max_length=6,
-        title="Batch sizes",
-        description="Examples per SGD step; the training set's size is full-batch GD",
+        title=N_("Batch sizes"),
+        description=N_("Examples per SGD step; the training set's size is full-batch GD"),
     )
     step_sizes: list[StepSize] = Field(
         [0.2],
         min_length=1,
         max_length=3,
-        title="Step sizes",
-        description="Learning rates η, each with every batch size",
+        title=N_("Step sizes"),
+        description=N_("Learning rates η, each with every batch size"),
     )
     epochs: int = Field(
         500,
         ge=1,
         le=5000,
-        title="Epochs",
-        description="Passes over the training set, the same for every batch size",
-        json_schema_extra={"unit": "epochs"},
+        title=N_("Epochs"),
+        description=N_("Passes over the training set, the same for every batch size"),
+        json_schema_extra={"unit": N_("epochs")},
     )
     hidden_width: HiddenWidth = 32
     hidden_layers: HiddenLayers = 2
     activation: Activation = "tanh"
     classes: Classes = 10
     examples: TrainingExamples = Field(
-        500, description="Size of the training set; the other digits of those classes test it"
+        500, description=N_("Size of the training set; the other digits of those classes test it")
     )
     seed: int = seed_field()
 
@@ -81,7 +82,7 @@ class Params(DigitsNetwork, DemoParams):
                 self,
                 "batch_sizes",
                 "batch_too_large",
-                "a batch cannot be larger than the {examples} training examples",
+                N_("a batch cannot be larger than the {examples} training examples"),
                 examples=self.examples,
             )
         return self

@@ -10,11 +10,12 @@ L = 2; without biases f is also positively homogeneous in x, so the classes are 
 
 from demos.sims.base import Demo
 from demos.sims.homogeneous_margin.params import Params
+from demos.sims.words import N_
 
 demo = Demo(
     slug="homogeneous-margin",
-    title="Margins of homogeneous networks",
-    summary="A ReLU network without biases keeps raising its normalized margin once it fits.",
+    title=N_("Margins of homogeneous networks"),
+    summary=N_("A ReLU network without biases keeps raising its normalized margin once it fits."),
     params=Params,
     package=__name__,
 )

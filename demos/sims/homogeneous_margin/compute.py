@@ -21,6 +21,7 @@ from demos.sims.plotting import (
     sentence,
     site_figure,
 )
+from demos.sims.words import _
 
 HOMOGENEITY = 2  # f(c theta) = c^2 f(theta): one factor from each layer
 CHECKPOINTS = 80  # log-spaced steps at which the margin is recorded
@@ -150,8 +151,8 @@ def figure(result: Result) -> go.Figure:
         cols=2,
         horizontal_spacing=0.12,
         subplot_titles=(
-            "Decision regions of the network",
-            "Normalized margin min y<sub>i</sub>f(x<sub>i</sub>)/‖θ‖<sup>2</sup>",
+            _("Decision regions of the network"),
+            _("Normalized margin min y<sub>i</sub>f(x<sub>i</sub>)/‖θ‖<sup>2</sup>"),
         ),
     )
     figure.add_trace(
@@ -164,7 +165,7 @@ def figure(result: Result) -> go.Figure:
             colorscale=[[0, "#fde0c5"], [1, "#cfe3f5"]],
             showscale=False,
             hoverinfo="skip",
-            name="regions",
+            name=_("regions"),
         ),
         row=1,
         col=1,
@@ -175,8 +176,8 @@ def figure(result: Result) -> go.Figure:
     # point's loss < log 2: every point classified correctly) the margin is negative.
     fitted = steps >= (result.separated_at or steps[-1] + 1)
     for part, colour, dash, symbol, name in (
-        ((steps > 0) & ~fitted, "#999999", "dash", "square", "margin, some misfit"),
-        (fitted, PALETTE[2], "solid", "circle", "margin, all fitted"),
+        ((steps > 0) & ~fitted, "#999999", "dash", "square", _("margin, some misfit")),
+        (fitted, PALETTE[2], "solid", "circle", _("margin, all fitted")),
     ):
         figure.add_trace(
             go.Scatter(
@@ -200,21 +201,23 @@ def figure(result: Result) -> go.Figure:
         for step, parameters in zip(result.frame_steps, result.parameters, strict=True)
     ]
     figure.update_layout(
-        title=f"A ReLU network without biases: after {steps[-1]:,} GD steps the normalized margin"
-        f" is {result.normalized_margin[-1]:.3g}",
+        title=_(
+            "A ReLU network without biases: after {steps} GD steps the normalized margin"
+            " is {margin}"
+        ).format(steps=f"{steps[-1]:,}", margin=f"{result.normalized_margin[-1]:.3g}"),
         height=580,  # the legend and the slider go below the plots (finish)
         sliders=[
             frame_slider(
                 [str(step) for step in result.frame_steps],
                 [f"{step:,}" for step in result.frame_steps],
-                "decision regions at step ",
+                _("decision regions at step "),
             )
         ],
     )
     equal_aspect(figure, REACH, row=1, col=1, x_title="x₁", y_title="x₂")
-    figure.update_xaxes(type="log", title_text="step", row=1, col=2)
+    figure.update_xaxes(type="log", title_text=_("step"), row=1, col=2)
     # Zoomed on the fitted phase, where the theory says the margin rises.
-    figure.update_yaxes(title_text="normalized margin", range=[0, 1.15 * top], row=1, col=2)
+    figure.update_yaxes(title_text=_("normalized margin"), range=[0, 1.15 * top], row=1, col=2)
     return finish(figure, summary(result))
 
 
@@ -223,33 +226,75 @@ def summary(result: Result) -> str:
     margin did from then on."""
     done, margins = result.checkpoints[-1], result.normalized_margin
     if result.separated_at is None:
+        finished = done >= result.steps
         if margins[-1] > 0:
-            text = (
-                f"every point is classified correctly (normalized margin {number(margins[-1])}),"
-                f" but the loss is still above log(2)/n, the point from which the theory says"
-                f" the margin rises"
+            if finished:
+                template = _(
+                    "After {steps} GD steps every point is classified correctly (normalized"
+                    " margin {margin}), but the loss is still above log(2)/n, the point from"
+                    " which the theory says the margin rises"
+                )
+            else:
+                template = _(
+                    "every point is classified correctly (normalized margin {margin}), but the"
+                    " loss is still above log(2)/n, the point from which the theory says the"
+                    " margin rises"
+                )
+        elif finished:
+            template = _(
+                "After {steps} GD steps some point is still misclassified (normalized margin"
+                " {margin}) and the loss is above log(2)/n"
             )
         else:
-            text = (
-                f"some point is still misclassified (normalized margin {number(margins[-1])})"
-                f" and the loss is above log(2)/n"
+            template = _(
+                "some point is still misclassified (normalized margin {margin}) and the loss is"
+                " above log(2)/n"
             )
-        if done >= result.steps:
-            text = f"After {done:,} GD steps {text}"
+        text = template.format(steps=f"{done:,}", margin=number(margins[-1]))
     else:
         start = margins[result.checkpoints.index(result.separated_at)]
-        text = (
-            f"By step {result.separated_at:,} the loss was below log(2)/n, so every point was"
-            f" classified correctly"
-        )
+        values = {
+            "fitted": f"{result.separated_at:,}",
+            "done": f"{done:,}",
+            "start": number(start),
+            "end": number(margins[-1]),
+        }
         if done > result.separated_at:
             change = margins[-1] / start - 1 if start > 0 else None
-            trend = "rose" if margins[-1] > start else "fell"
-            by = f" ({'+' if change > 0 else '−'}{percent(abs(change))})" if change else ""
-            text += (
-                f", and from then to step {done:,} the normalized margin {trend} from"
-                f" {number(start)} to {number(margins[-1])}{by}"
-            )
+            rose = margins[-1] > start
+            if change:
+                values["change"] = f"{'+' if change > 0 else '−'}{percent(abs(change))}"
+                template = (
+                    _(
+                        "By step {fitted} the loss was below log(2)/n, so every point was"
+                        " classified correctly, and from then to step {done} the normalized"
+                        " margin rose from {start} to {end} ({change})"
+                    )
+                    if rose
+                    else _(
+                        "By step {fitted} the loss was below log(2)/n, so every point was"
+                        " classified correctly, and from then to step {done} the normalized"
+                        " margin fell from {start} to {end} ({change})"
+                    )
+                )
+            else:
+                template = (
+                    _(
+                        "By step {fitted} the loss was below log(2)/n, so every point was"
+                        " classified correctly, and from then to step {done} the normalized"
+                        " margin rose from {start} to {end}"
+                    )
+                    if rose
+                    else _(
+                        "By step {fitted} the loss was below log(2)/n, so every point was"
+                        " classified correctly, and from then to step {done} the normalized"
+                        " margin fell from {start} to {end}"
+                    )
+                )
         else:
-            text += f", with normalized margin {number(start)}"
-    return sentence(text, done, result.steps, "step")
+            template = _(
+                "By step {fitted} the loss was below log(2)/n, so every point was classified"
+                " correctly, with normalized margin {start}"
+            )
+        text = template.format(**values)
+    return sentence(text, done, result.steps, _("step"))

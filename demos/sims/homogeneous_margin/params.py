@@ -3,6 +3,7 @@
 from pydantic import Field, model_validator
 
 from demos.sims.base import DemoParams, field_error, partial_results, seed_field
+from demos.sims.words import N_
 
 # Seconds per unit of work on the reference machine (this one, one thread), fitted by
 # bench/cost_model.py --fit; a 0 means the other terms already account for that work.
@@ -22,50 +23,56 @@ class Params(DemoParams):
         40,
         ge=4,
         le=400,
-        title="Examples",
-        description="Number of points; the label alternates between angular sectors",
-        json_schema_extra={"unit": "points"},
+        title=N_("Examples"),
+        description=N_("Number of points; the label alternates between angular sectors"),
+        json_schema_extra={"unit": N_("points")},
     )
     sectors: int = Field(
         4,
         ge=2,
         le=8,
-        title="Sectors",
-        description="The plane is cut into this many equal angular sectors of alternating label",
+        title=N_("Sectors"),
+        description=N_(
+            "The plane is cut into this many equal angular sectors of alternating label"
+        ),
     )
     gap: float = Field(
         10.0,
         ge=0,
         le=30,
-        title="Gap",
-        description="Points closer than this to a sector's edge are dropped",
-        json_schema_extra={"unit": "degrees"},
+        title=N_("Gap"),
+        description=N_("Points closer than this to a sector's edge are dropped"),
+        json_schema_extra={"unit": N_("degrees")},
     )
     width: int = Field(
         20,
         ge=2,
         le=200,
-        title="Hidden width",
-        description="ReLU units in the hidden layer (no biases anywhere)",
-        json_schema_extra={"unit": "units"},
+        title=N_("Hidden width"),
+        description=N_("ReLU units in the hidden layer (no biases anywhere)"),
+        json_schema_extra={"unit": N_("units")},
     )
     init_scale: float = Field(
         0.5,
         gt=0,
         le=5,
-        title="Initial scale",
-        description="Standard deviation of the initial weights",
+        title=N_("Initial scale"),
+        description=N_("Standard deviation of the initial weights"),
     )
     step_size: float = Field(
-        0.5, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
+        0.5,
+        gt=0,
+        le=10,
+        title=N_("Step size η"),
+        description=N_("Learning rate of gradient descent"),
     )
     steps: int = Field(
         50_000,
         ge=10,
         le=500_000,
-        title="Steps",
-        description="Number of GD steps; the margin grows on a log scale of steps",
-        json_schema_extra={"unit": "steps"},
+        title=N_("Steps"),
+        description=N_("Number of GD steps; the margin grows on a log scale of steps"),
+        json_schema_extra={"unit": N_("steps")},
     )
     seed: int = seed_field()
 
@@ -90,7 +97,7 @@ class Params(DemoParams):
                 self,
                 "gap",
                 "gap_too_wide",
-                "with {sectors} sectors of {sector}° the gap must be at most {most}°",
+                N_("with {sectors} sectors of {sector}° the gap must be at most {most}°"),
                 sectors=self.sectors,
                 sector=f"{sector:g}",
                 most=f"{(sector - MIN_ROOM) / 2:g}",

@@ -7,11 +7,12 @@ The classifier is linear without intercept, sign(w . x), so the separator passes
 
 from demos.sims.base import Demo
 from demos.sims.implicit_bias.params import Params
+from demos.sims.words import N_
 
 demo = Demo(
     slug="implicit-bias",
-    title="Implicit bias toward the max margin",
-    summary="GD on the logistic loss turns toward the max-margin separator, slowly.",
+    title=N_("Implicit bias toward the max margin"),
+    summary=N_("GD on the logistic loss turns toward the max-margin separator, slowly."),
     params=Params,
     package=__name__,
 )

@@ -21,6 +21,7 @@ from demos.sims.plotting import (
     sentence,
     site_figure,
 )
+from demos.sims.words import _
 
 CHECKPOINTS = 60  # log-spaced steps at which w is recorded: the animation's frames
 ANGLE_GRID = 4096  # directions tried before refining the max-margin direction
@@ -161,8 +162,8 @@ def figure(result: Result) -> go.Figure:
         column_widths=[0.5, 0.5],
         horizontal_spacing=0.1,
         subplot_titles=(
-            "Data and the two separators",
-            "Angle of w(t) to the max-margin direction",
+            _("Data and the two separators"),
+            _("Angle of w(t) to the max-margin direction"),
         ),
     )
     for trace in labelled_points(points, labels):
@@ -170,7 +171,11 @@ def figure(result: Result) -> go.Figure:
     x, y = _boundary(target, reach)
     figure.add_trace(
         go.Scatter(
-            x=x, y=y, mode="lines", line={"color": "black", "dash": "dash"}, name="max margin (SVM)"
+            x=x,
+            y=y,
+            mode="lines",
+            line={"color": "black", "dash": "dash"},
+            name=_("max margin (SVM)"),
         ),
         row=1,
         col=1,
@@ -180,7 +185,11 @@ def figure(result: Result) -> go.Figure:
     x, y = _boundary(weights[last], reach)
     figure.add_trace(
         go.Scatter(
-            x=x, y=y, mode="lines", line={"color": PALETTE[1], "width": 2}, name="GD's separator"
+            x=x,
+            y=y,
+            mode="lines",
+            line={"color": PALETTE[1], "width": 2},
+            name=_("GD's separator"),
         ),
         row=1,
         col=1,
@@ -194,7 +203,7 @@ def figure(result: Result) -> go.Figure:
             mode="lines+markers",
             marker={"size": 4},
             line={"color": PALETTE[1]},
-            name="angle",
+            name=_("angle"),
             showlegend=False,
         ),
         row=1,
@@ -206,7 +215,7 @@ def figure(result: Result) -> go.Figure:
             y=[result.angle[last]],
             mode="markers",
             marker={"size": 12, "color": PALETTE[1], "symbol": "circle-open", "line": {"width": 2}},
-            name="now",
+            name=_("now"),
             showlegend=False,
         ),
         row=1,
@@ -229,16 +238,16 @@ def figure(result: Result) -> go.Figure:
         )
     figure.frames = frames
     equal_aspect(figure, reach, row=1, col=1, x_title="x₁", y_title="x₂")
-    figure.update_xaxes(type="log", title_text="step t", row=1, col=2)
-    figure.update_yaxes(type="log", title_text="angle (degrees)", row=1, col=2)
+    figure.update_xaxes(type="log", title_text=_("step t"), row=1, col=2)
+    figure.update_yaxes(type="log", title_text=_("angle (degrees)"), row=1, col=2)
     figure.update_layout(
-        title=(
-            f"GD on the logistic loss: after {steps[-1]:,} steps w(t) is"
-            f" {result.angle[last]:.2g}° from the max-margin direction"
-        ),
+        title=_(
+            "GD on the logistic loss: after {steps} steps w(t) is {angle}° from the max-margin"
+            " direction"
+        ).format(steps=f"{steps[-1]:,}", angle=f"{result.angle[last]:.2g}"),
         height=640,  # the legend, the buttons and the slider go below the plots (finish)
         updatemenus=[play_pause_buttons(names)],
-        sliders=[frame_slider(names, [f"{step:,}" for step in result.checkpoints], "step ")],
+        sliders=[frame_slider(names, [f"{step:,}" for step in result.checkpoints], _("step "))],
     )
     return finish(figure, summary(result))
 
@@ -246,24 +255,35 @@ def figure(result: Result) -> go.Figure:
 def summary(result: Result) -> str:
     """The run's result in one sentence: how far GD's direction ended from the max margin's."""
     if not result.checkpoints:
-        return sentence("GD has not taken a step yet", 0, result.steps, "step")
+        return sentence(_("GD has not taken a step yet"), 0, result.steps, _("step"))
     done, first, last = result.checkpoints[-1], result.checkpoints[0], len(result.checkpoints) - 1
     norms = np.linalg.norm(np.array(result.weights), axis=1)
-    text = f"w(t) is {number(result.angle[-1])}° from the max-margin direction"
     if last:
-        text += (
-            f", {_went(result.angle[0], result.angle[-1], 'down', 'up')} from"
-            f" {number(result.angle[0])}° at step {first:,}, while ‖w‖"
-            f" {_went(norms[0], norms[-1], 'shrank', 'grew')} from {number(norms[0])} to"
-            f" {number(norms[-1])} and the loss {_went(result.loss[0], result.loss[-1])} from"
-            f" {number(result.loss[0])} to {number(result.loss[-1])}"
+        if result.angle[-1] < result.angle[0]:
+            angle = _(
+                "w(t) is {angle}° from the max-margin direction, down from {start}° at step {step}"
+            )
+        else:
+            angle = _(
+                "w(t) is {angle}° from the max-margin direction, up from {start}° at step {step}"
+            )
+        angle = angle.format(
+            angle=number(result.angle[-1]), start=number(result.angle[0]), step=f"{first:,}"
         )
+        if norms[-1] < norms[0]:
+            norm = _("‖w‖ shrank from {start} to {end}")
+        else:
+            norm = _("‖w‖ grew from {start} to {end}")
+        norm = norm.format(start=number(norms[0]), end=number(norms[-1]))
+        if result.loss[-1] < result.loss[0]:
+            loss = _("the loss fell from {start} to {end}")
+        else:
+            loss = _("the loss rose from {start} to {end}")
+        loss = loss.format(start=number(result.loss[0]), end=number(result.loss[-1]))
+        text = _("{angle}, while {norm} and {loss}").format(angle=angle, norm=norm, loss=loss)
     else:
-        text += f" at step {done:,}, with ‖w‖ = {number(norms[0])}"
+        text = _("w(t) is {angle}° from the max-margin direction at step {step}, with ‖w‖ = {norm}")
+        text = text.format(angle=number(result.angle[-1]), step=f"{done:,}", norm=number(norms[0]))
     if done >= result.steps:
-        text = f"After {done:,} steps {text}"
-    return sentence(text, done, result.steps, "step")
-
-
-def _went(start: float, end: float, down: str = "fell", up: str = "rose") -> str:
-    return down if end < start else up
+        text = _("After {steps} steps {text}").format(steps=f"{done:,}", text=text)
+    return sentence(text, done, result.steps, _("step"))

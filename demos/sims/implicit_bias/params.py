@@ -3,6 +3,7 @@
 from pydantic import Field
 
 from demos.sims.base import DemoParams, partial_results, seed_field
+from demos.sims.words import N_
 
 # Seconds per unit of work on the reference machine (this one, one thread), fitted by
 # bench/cost_model.py --fit; a 0 means the other terms already account for that work.
@@ -19,43 +20,48 @@ class Params(DemoParams):
         60,
         ge=4,
         le=400,
-        title="Examples",
-        description="Number of points, labelled by a hidden line through the origin",
-        json_schema_extra={"unit": "points"},
+        title=N_("Examples"),
+        description=N_("Number of points, labelled by a hidden line through the origin"),
+        json_schema_extra={"unit": N_("points")},
     )
     gap: float = Field(
         0.1,
         ge=0.02,
         le=0.5,
-        title="Gap",
-        description="Points closer than this to the hidden line are dropped, so the data are"
-        " separable",
+        title=N_("Gap"),
+        description=N_(
+            "Points closer than this to the hidden line are dropped, so the data are separable"
+        ),
     )
     step_size: float = Field(
-        1.0, gt=0, le=10, title="Step size η", description="Learning rate of gradient descent"
+        1.0,
+        gt=0,
+        le=10,
+        title=N_("Step size η"),
+        description=N_("Learning rate of gradient descent"),
     )
     steps: int = Field(
         100_000,
         ge=10,
         le=200_000,
-        title="Steps",
-        description="Number of GD steps; the direction converges only like 1/log(steps)",
-        json_schema_extra={"unit": "steps"},
+        title=N_("Steps"),
+        description=N_("Number of GD steps; the direction converges only like 1/log(steps)"),
+        json_schema_extra={"unit": N_("steps")},
     )
     start_norm: float = Field(
         0.0,
         ge=0,
         le=10,
-        title="Starting norm",
-        description="Length of the starting weight vector w(0)",
+        title=N_("Starting norm"),
+        description=N_("Length of the starting weight vector w(0)"),
     )
     start_angle: float = Field(
         0.0,
         ge=-180,
         le=180,
-        title="Starting angle",
-        description="Direction of w(0)",
-        json_schema_extra={"unit": "degrees"},
+        title=N_("Starting angle"),
+        description=N_("Direction of w(0)"),
+        json_schema_extra={"unit": N_("degrees")},
     )
     seed: int = seed_field()
 

@@ -6,11 +6,12 @@ eta < 2 / lambda_max, oscillates when 1/lambda_i < eta, and diverges beyond 2 / 
 
 from demos.sims.base import Demo
 from demos.sims.quadratic_stability.params import Params
+from demos.sims.words import N_
 
 demo = Demo(
     slug="quadratic-stability",
-    title="Gradient descent on a quadratic: the threshold 2/λ",
-    summary=(
+    title=N_("Gradient descent on a quadratic: the threshold 2/λ"),
+    summary=N_(
         "GD on a quadratic converges exactly when the step size is below 2/λ,"
         " λ its largest curvature."
     ),

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from demos.sims.base import DemoResult, ProgressCallback, ProgressReporter
 from demos.sims.plotting import PALETTE, equal_aspect, finish, number, sentence, site_figure
 from demos.sims.quadratic_stability.params import Params
+from demos.sims.words import _
 
 # Past this distance from the minimum the iterates are shown as diverged and no longer followed.
 ESCAPE_RADIUS = 1e12
@@ -76,9 +77,9 @@ def figure(result: Result) -> go.Figure:
         horizontal_spacing=0.1,
         vertical_spacing=0.28,  # the lower title may take two lines on a narrow chart
         subplot_titles=(
-            "GD iterates on the loss contours",
-            "Loss against step",
-            "Contraction factor |1 − ηλ| per axis",
+            _("GD iterates on the loss contours"),
+            _("Loss against step"),
+            _("Contraction factor |1 − ηλ| per axis"),
         ),
     )
 
@@ -97,7 +98,7 @@ def figure(result: Result) -> go.Figure:
             contours={"coloring": "lines"},
             ncontours=18,
             hoverinfo="skip",
-            name="loss",
+            name=_("loss"),
         ),
         row=1,
         col=1,
@@ -109,8 +110,8 @@ def figure(result: Result) -> go.Figure:
             mode="lines+markers",
             marker={"size": 5, "color": PALETTE[1]},
             line={"color": PALETTE[1], "width": 1},
-            name="GD iterates",
-            text=[f"step {t}" for t in range(len(shown))],
+            name=_("GD iterates"),
+            text=[_("step {step}").format(step=t) for t in range(len(shown))],
         ),
         row=1,
         col=1,
@@ -124,14 +125,14 @@ def figure(result: Result) -> go.Figure:
             mode="lines+markers",
             marker={"size": 4},
             line={"color": PALETTE[1]},
-            name="loss",
+            name=_("loss"),
             showlegend=False,
         ),
         row=1,
         col=2,
     )
-    figure.update_yaxes(type="log", title_text="loss", row=1, col=2)
-    figure.update_xaxes(title_text="step", row=1, col=2)
+    figure.update_yaxes(type="log", title_text=_("loss"), row=1, col=2)
+    figure.update_xaxes(title_text=_("step"), row=1, col=2)
 
     # Stability diagram: the chosen eta against the threshold 2 / lambda_max.
     eta_max = 1.5 * max(result.step_size, result.threshold)
@@ -169,22 +170,21 @@ def figure(result: Result) -> go.Figure:
         row=2,
         col=2,
     )
-    figure.update_xaxes(title_text="step size η", range=[0, eta_max], row=2, col=2)
+    figure.update_xaxes(title_text=_("step size η"), range=[0, eta_max], row=2, col=2)
     figure.update_yaxes(range=[0, 2.5], title_text="|1 − ηλ|", row=2, col=2)
 
     if result.diverged:
-        verdict = "diverges"
-    elif at_edge(result):
-        verdict = "oscillates without converging"
-    elif result.loss[-1] < result.loss[0]:
-        verdict = "converges"
+        title = _("η = {eta} {side} 2/λ<sub>max</sub> = {threshold}: GD diverges")
+    elif at_edge(result) or not result.loss[-1] < result.loss[0]:
+        title = _(
+            "η = {eta} {side} 2/λ<sub>max</sub> = {threshold}: GD oscillates without converging"
+        )
     else:
-        verdict = "oscillates without converging"
+        title = _("η = {eta} {side} 2/λ<sub>max</sub> = {threshold}: GD converges")
     side = ">" if result.step_size > result.threshold else "≤"
     figure.update_layout(
-        title=(
-            f"η = {result.step_size:g} {side} 2/λ<sub>max</sub> = {result.threshold:.3g}:"
-            f" GD {verdict}"
+        title=title.format(
+            eta=f"{result.step_size:g}", side=side, threshold=f"{result.threshold:.3g}"
         ),
         height=580,
     )
@@ -202,40 +202,63 @@ def summary(result: Result) -> str:
     sharpest = int(np.argmax(curvatures))
     axis = SUBSCRIPTS[sharpest]
     eta, threshold = result.step_size, result.threshold
-    side = "below" if eta < threshold else "above" if eta > threshold else "exactly at"
+    if eta < threshold:
+        text = _("With η = {eta} below 2/λ{axis} = {threshold} ({largest}), GD {what}")
+    elif eta > threshold:
+        text = _("With η = {eta} above 2/λ{axis} = {threshold} ({largest}), GD {what}")
+    else:
+        text = _("With η = {eta} exactly at 2/λ{axis} = {threshold} ({largest}), GD {what}")
     done = len(result.iterates) - 1
     running = not result.escaped and done < result.steps
-    start, end = result.loss[0], result.loss[-1]
-    steps = f"{done:,} step{'s' if done != 1 else ''}"
+    start, end = number(result.loss[0]), number(result.loss[-1])
+    steps = (_("{count} steps") if done != 1 else _("{count} step")).format(count=f"{done:,}")
     if result.escaped:
         factor = abs(1 - eta * curvatures[sharpest])
-        what = (
-            f"diverged: |x{axis}| grew {number(factor)}-fold per step and passed"
-            f" {number(ESCAPE_RADIUS)} at step {done + 1:,}"
+        what = _(
+            "diverged: |x{axis}| grew {factor}-fold per step and passed {radius} at step {step}"
+        ).format(
+            axis=axis, factor=number(factor), radius=number(ESCAPE_RADIUS), step=f"{done + 1:,}"
         )
     elif at_edge(result):
-        what = (
-            f"does not converge: 1 − ηλ{axis} = −1, so x{axis} flips sign at every step without"
-            f" shrinking, while the loss went from {number(start)} to {number(end)} in {steps}"
-        )
-    elif end > start:
-        verb = "is diverging" if running else "diverged"
-        what = f"{verb}: the loss rose from {number(start)} to {number(end)} in {steps}"
-    elif end < start:
-        verb = "is converging" if running else "converged"
-        what = f"{verb}: the loss fell from {number(start)} to {number(end)} in {steps}"
+        what = _(
+            "does not converge: 1 − ηλ{axis} = −1, so x{axis} flips sign at every step without"
+            " shrinking, while the loss went from {start} to {end} in {steps}"
+        ).format(axis=axis, start=start, end=end, steps=steps)
+    elif result.loss[-1] > result.loss[0]:
+        if running:
+            what = _("is diverging: the loss rose from {start} to {end} in {steps}")
+        else:
+            what = _("diverged: the loss rose from {start} to {end} in {steps}")
+        what = what.format(start=start, end=end, steps=steps)
+    elif result.loss[-1] < result.loss[0]:
+        if running:
+            what = _("is converging: the loss fell from {start} to {end} in {steps}")
+        else:
+            what = _("converged: the loss fell from {start} to {end} in {steps}")
+        what = what.format(start=start, end=end, steps=steps)
     else:
-        what = f"stays put: the loss stayed at {number(start)}"
-    largest = f"λ{axis} = {curvatures[sharpest]:g}"
-    equal = f", as is λ{SUBSCRIPTS[1 - sharpest]}"
-    largest += ", the larger curvature" if curvatures[0] != curvatures[1] else equal
-    text = f"With η = {eta:g} {side} 2/λ{axis} = {threshold:.3g} ({largest}), GD {what}"
+        what = _("stays put: the loss stayed at {start}").format(start=start)
+    if curvatures[0] != curvatures[1]:
+        largest = _("λ{axis} = {value}, the larger curvature")
+    else:
+        largest = _("λ{axis} = {value}, as is λ{other}")
+    largest = largest.format(
+        axis=axis, value=f"{curvatures[sharpest]:g}", other=SUBSCRIPTS[1 - sharpest]
+    )
+    text = text.format(
+        eta=f"{eta:g}", axis=axis, threshold=f"{threshold:.3g}", largest=largest, what=what
+    )
     # Where 1/λ < η < 2/λ the coordinate's factor 1 − ηλ is negative: it changes sign each step.
     flipping = [
-        f"x{SUBSCRIPTS[i]} changed sign at every step (η > 1/λ{SUBSCRIPTS[i]} = {1 / c:.3g})"
+        _("x{axis} changed sign at every step (η > 1/λ{axis} = {value})").format(
+            axis=SUBSCRIPTS[i], value=f"{1 / c:.3g}"
+        )
         for i, c in enumerate(curvatures)
         if 1 < eta * c < 2 and result.iterates[0][i] != 0
     ]
     if flipping and not result.diverged and done > 1 and not at_edge(result):
-        text += "; " + " and ".join(flipping)
-    return sentence(text, result.steps if result.escaped else done, result.steps, "step")
+        flips = flipping[0]
+        if len(flipping) == 2:
+            flips = _("{first} and {second}").format(first=flipping[0], second=flipping[1])
+        text = _("; ").join([text, flips])
+    return sentence(text, result.steps if result.escaped else done, result.steps, _("step"))
