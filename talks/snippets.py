@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.fields import RichTextField
 from wagtail.models import TranslatableMixin
@@ -203,7 +204,11 @@ class Venue(TranslatableMixin, models.Model):
 
     @property
     def place(self) -> str:
-        """One line a visitor (or a calendar) can find the room by."""
-        parts = [self.room and f"Room {self.room}", self.building, self.address]
-        line = ", ".join(p for p in parts if p)
-        return line or self.name
+        """One line a visitor (or a calendar) can find the room by, in the active language:
+        "Room 313, Computer Building, Beijing"; "中国北京市 计算机楼 313 室" (Chinese writes a
+        place from the largest part to the smallest)."""
+        room = self.room and gettext("Room %(room)s") % {"room": self.room}
+        parts = [part for part in (room, self.building, self.address) if part]
+        if pgettext("order of an address's parts", "smallest first") == "largest first":
+            return " ".join(reversed(parts)) or self.name
+        return ", ".join(parts) or self.name
