@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -73,7 +73,7 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         # The talks in the home page's language (a translation's home lists its translations).
-        talks = TalkPage.objects.live().public().filter(locale_id=self.locale_id).for_listing()
+        talks = TalkPage.objects.live().public().shown_in(self.locale.language_code).for_listing()
         upcoming = list(talks.upcoming()[:7])
         next_talk = next((t for t in upcoming if t.status == TalkPage.Status.SCHEDULED), None)
         context["next_talk"] = next_talk
@@ -101,7 +101,13 @@ class TalkIndexPage(RoutablePageMixin, Page):
         return with_alternates(self, super().get_sitemap_urls(request), request)
 
     def talks(self) -> TalkPageQuerySet:
-        return TalkPage.objects.live().public().child_of(self).for_listing()
+        """The series' talks in its language, and those not translated into it yet as they
+        were written: the children of this series and of its translations."""
+        children = Q()
+        for series in TalkIndexPage.objects.filter(translation_key=self.translation_key):
+            children |= Q(path__startswith=series.path, depth=series.depth + 1)
+        talks = TalkPage.objects.live().public().filter(children)
+        return talks.shown_in(self.locale.language_code).for_listing()
 
     @path("")
     def listing(self, request):
@@ -149,13 +155,28 @@ class TalkPageQuerySet(PageQuerySet):
     def past(self, now: datetime | None = None) -> TalkPageQuerySet:
         return self.filter(end__lt=now or timezone.now()).order_by("-start")
 
+    def shown_in(self, language_code: str) -> TalkPageQuerySet:
+        """Each talk once for a reader of ``language_code``: in that language where it is
+        translated (and live), else as it was written (English first), so that a Chinese
+        listing misses no talk that is still waiting for its translator."""
+        mine = self.filter(locale__language_code=language_code).values("translation_key")
+        default = Locale.get_default()
+        in_default = self.filter(locale=default).values("translation_key")
+        return self.filter(
+            Q(locale__language_code=language_code)
+            | (
+                ~Q(translation_key__in=mine)
+                & (Q(locale=default) | ~Q(translation_key__in=in_default))
+            )
+        )
+
     def in_default_language(self) -> TalkPageQuerySet:
         """Each talk once, in the site's default language (English): translations copy it."""
         return self.filter(locale=Locale.get_default())
 
     def for_listing(self) -> TalkPageQuerySet:
         return (
-            self.select_related("venue")
+            self.select_related("venue", "locale")
             .prefetch_related("speaker_links__speaker", "topics")
             .annotate(original_pk=original_pk())
         )

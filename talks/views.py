@@ -4,6 +4,7 @@ from django import forms
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from wagtail.models import Locale
@@ -67,7 +68,11 @@ def search(request):
     terms = query.replace('"', " ").strip()
     results = None
     if terms:
-        matches = search_talks(TalkPage.objects.live().public().for_listing(), terms)
+        # In the reader's language, and talks not translated into it yet as they were written
+        # (by id: the search index filters on a page's own fields only).
+        shown = TalkPage.objects.live().public().shown_in(get_language())
+        talks = TalkPage.objects.filter(pk__in=shown.values("pk")).for_listing()
+        matches = search_talks(talks, terms)
         try:
             results = Paginator(matches, SEARCH_PER_PAGE).page(request.GET.get("page", 1))
         except InvalidPage as exc:

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client, TestCase
@@ -344,3 +345,38 @@ def test_the_header_and_footer_stay_in_the_page_language(client, seeded):
         assert f'href="{path}"' in english, path
     for path in ("/zh-hans/talks/calendar/", "/zh-hans/talks/feed/"):
         assert client.get(path, **HOST).status_code == 200, path
+
+
+# --- talks not translated yet -------------------------------------------------------------------
+
+
+def cards(html: str) -> list[tuple[str, str | None, str]]:
+    """(title, lang, badge) of each talk card in a listing."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [
+        (
+            card.select_one(".talk-card-title a").get_text(strip=True),
+            card.get("lang"),
+            " ".join(b.get_text(strip=True) for b in card.select(".badge-language")),
+        )
+        for card in soup.select(".talk-card")
+    ]
+
+
+def test_a_chinese_listing_shows_the_talks_not_translated_yet_in_english(client, seeded):
+    english = cards(page(client, "/talks/"))
+    chinese = cards(page(client, "/zh-hans/talks/"))
+    assert (
+        len(chinese) == len(english) == TalkPage.objects.filter(locale__language_code="en").count()
+    )
+    translated = chinese_talk().title
+    assert (translated, None, "") in chinese  # in Chinese, with no mark
+    waiting = [card for card in chinese if card[0] != translated]
+    assert waiting and all(lang == "en" and badge == "英语" for _, lang, badge in waiting)
+    assert {title for title, _, _ in waiting} == {t for t, _, _ in english} - {english_talk().title}
+    assert all(lang is None and badge == "" for _, lang, badge in english)
+    # The Chinese home and search do the same.
+    home = cards(page(client, "/zh-hans/"))
+    assert any(lang == "en" for _, lang, _ in home) and any(t == translated for t, _, _ in home)
+    found = cards(page(client, "/zh-hans/search/?q=stability"))
+    assert found and all(title != english_talk().title for title, _, _ in found)
