@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seminar_site.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seminar_site.settings.dev")
 
 import django  # noqa: E402
 

@@ -47,6 +47,10 @@ def pages(site, root: Path) -> dict[str, str]:
         "speaker": f"/speakers/{speaker}/",
         "search": "/search/?q=gradient",
         "run": f"/runs/{run_id}/",
+        # The same in Chinese (issue 17): the talk with its charts, the series, a run page.
+        "talk-zh": "/zh-hans/talks/theoretical-basis-of-deep-learning/",
+        "talks-zh": "/zh-hans/talks/",
+        "run-zh": f"/zh-hans/runs/{run_id}/",
     }
 
 
