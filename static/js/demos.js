@@ -214,21 +214,32 @@ function loadPlotlyLocale() {
   return localeLoading;
 }
 
-/** Calls `show` once `node` is near the viewport (at once where the browser cannot tell). */
+/** Calls `show` once `node` is in the viewport, or near it once the visitor scrolls (at once
+ * where the browser cannot tell). A chart just below the fold of a page nobody has scrolled
+ * yet (a shorter page, in Chinese) does not load plotly.js with the page. */
 function whenNear(node, show) {
   if (typeof IntersectionObserver === "undefined") {
     show();
     return;
   }
-  const observer = new IntersectionObserver(
-    (entries) => {
-      if (!entries.some((entry) => entry.isIntersecting)) return;
-      observer.disconnect();
-      show();
-    },
-    { rootMargin: DRAW_AHEAD },
-  );
-  observer.observe(node);
+  const observers = [];
+  const watch = (rootMargin) => {
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((entry) => entry.isIntersecting) || !observers.length) return;
+        for (const each of observers.splice(0)) each.disconnect();
+        show();
+      },
+      { rootMargin },
+    );
+    observer.observe(node);
+    observers.push(observer);
+  };
+  watch("0px");
+  addEventListener("scroll", () => observers.length && watch(DRAW_AHEAD), {
+    once: true,
+    passive: true,
+  });
 }
 
 /** Sets `value` at a Plotly.relayout path ("xaxis2.domain", "annotations[3].y") in `target`. */
