@@ -44,6 +44,14 @@ def speaking(translate: Callable[[str], str]) -> Iterator[None]:
         _translate.reset(token)
 
 
+def filled(template: str, **values: str) -> str:
+    """``template`` with its named ``{placeholders}`` filled, where ``str.format`` cannot be
+    used: a Plotly hovertemplate's own ``%{y:.3g}`` stay as they are."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
 def is_cjk(text: str) -> bool:
     """Whether ``text`` is written (at least partly) in Chinese characters."""
     return CJK.search(text) is not None

@@ -380,3 +380,14 @@ def test_a_chinese_listing_shows_the_talks_not_translated_yet_in_english(client,
     assert any(lang == "en" for _, lang, _ in home) and any(t == translated for t, _, _ in home)
     found = cards(page(client, "/zh-hans/search/?q=stability"))
     assert found and all(title != english_talk().title for title, _, _ in found)
+
+
+def test_the_presenter_view_of_the_chinese_talk_is_in_chinese(seeded):
+    from tests.factories import signed_in
+
+    presenter = signed_in("presenter", "Editors")
+    html = presenter.get(chinese_talk().url + "present/", **HOST).content.decode()
+    assert "演示：深度学习的理论基础" in html
+    # The talk of 2024 is long over: outside its time, said in Chinese with Chinese dates.
+    assert "演示者视图，当前不在报告时间内" in html and "2024年9月25日" in html
+    assert "目前已记录" in html and 'lang="zh-Hans"' in html

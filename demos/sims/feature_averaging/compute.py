@@ -26,7 +26,7 @@ from demos.sims.feature_averaging.params import (
     Params,
 )
 from demos.sims.plotting import finish, number, sentence, series_style, site_figure
-from demos.sims.words import N_, _
+from demos.sims.words import N_, _, filled
 
 INIT_NORM = 1e-3  # ‖w_r‖ at the start: small, the regime the paper analyses
 REACH = 4.0  # flips are looked for within 4√d of a point: the cluster net's flip along the
@@ -591,14 +591,6 @@ def _run(params: Params, progress: ProgressCallback | None) -> Result:
 # --- the chart ---------------------------------------------------------------------------------
 
 
-def _filled(template: str, **values: str) -> str:
-    """``template`` with its named ``{placeholders}`` filled: a hovertemplate's own ``%{x}``
-    stay as they are (``str.format`` would take them for placeholders)."""
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", value)
-    return template
-
-
 def _heatmap(figure: go.Figure, network: Network | None, clusters: int, col: int) -> None:
     if network is None or not network.alignment:
         return
@@ -611,7 +603,7 @@ def _heatmap(figure: go.Figure, network: Network | None, clusters: int, col: int
             coloraxis="coloraxis",
             xgap=1 if clusters <= 20 else 0,
             name=_(network.labels),
-            hovertemplate=_filled(
+            hovertemplate=filled(
                 _("neuron %{y}, center %{x}: |cos| %{z:.2f}<extra>{labels}</extra>"),
                 labels=_(network.labels),
             ),
@@ -722,7 +714,7 @@ def figure(result: Result) -> go.Figure:
                 ),
                 legendgroup=network.labels,
                 showlegend=False,
-                hovertemplate=_filled(
+                hovertemplate=filled(
                     _("ε = %{x:.3g}: %{y:.0%} kept<extra>{labels}</extra>"),
                     labels=_(network.labels),
                 ),
@@ -752,7 +744,7 @@ def figure(result: Result) -> go.Figure:
             marker={**style["marker"], "size": 8},
             name=_(BINARY),
             legendgroup=BINARY,
-            hovertemplate=_filled(
+            hovertemplate=filled(
                 _("k = %{x}: flips at %{y:.3g}<extra>{labels}</extra>"), labels=_(BINARY)
             ),
         ),
@@ -769,7 +761,7 @@ def figure(result: Result) -> go.Figure:
             marker={**style["marker"], "size": 9},
             name=_(CLUSTER),
             legendgroup=CLUSTER,
-            hovertemplate=_filled(
+            hovertemplate=filled(
                 _("k = %{x}: flips at %{y:.3g}<extra>{labels}</extra>"), labels=_(CLUSTER)
             ),
         ),
