@@ -422,7 +422,7 @@ def ninja_validation_error(request, exc: NinjaValidationError):
     errors = [
         {
             "field": ".".join(str(part) for part in item.get("loc", [])[1:]) or "body",
-            "message": item.get("msg", "invalid"),
+            "message": field_message(item.get("type", ""), item.get("msg", "invalid")),
             "type": item.get("type", "invalid"),
         }
         for item in exc.errors

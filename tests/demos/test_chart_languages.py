@@ -168,6 +168,16 @@ def test_bad_parameters_are_refused_in_chinese_naming_the_field(client):
     over = post(client, url, {"steps": 1000, "step_size": 0.01}, **CHINESE)
     if over.status_code == 422:  # over the budget on a slow machine only
         assert "秒的预算" in over.json()["detail"][0]["message"]
+    # A bad query value (ninja's validation) too.
+    query = post(client, url + "?talk=abc", {}, **CHINESE)
+    assert query.status_code == 422
+    assert query.json()["detail"] == [
+        {
+            "field": "talk",
+            "message": "输入值应为有效的整数，无法将该字符串解析为整数",
+            "type": "int_parsing",
+        }
+    ]
     english = post(client, url, {"step_size": 20})
     assert english.json()["detail"][0]["message"] == "Input should be less than or equal to 10"
 
