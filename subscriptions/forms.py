@@ -8,6 +8,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
+from wagtail.models import Locale
 
 from talks.models import TalkIndexPage, TalkTopic
 
@@ -112,3 +113,13 @@ class SubscribeForm(forms.Form):
     def clean_email(self) -> str:
         # One subscription per address and series, whatever the letters' case.
         return self.cleaned_data["email"].strip().lower()
+
+    def clean_series(self) -> TalkIndexPage:
+        """The series as first written (English): its translations are the same series, and
+        announcements go to the subscribers of the talk's series as first written. The emails'
+        language is the subscription's own (Subscription.language)."""
+        series = self.cleaned_data["series"]
+        original = TalkIndexPage.objects.filter(
+            translation_key=series.translation_key, locale=Locale.get_default()
+        ).first()
+        return original or series

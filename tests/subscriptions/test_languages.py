@@ -71,3 +71,19 @@ def test_a_talk_not_yet_translated_reaches_a_chinese_subscriber_in_english(serie
     (message,) = mailbox.to(BO)
     assert message["Subject"] == "新报告：Edge of stability"
     assert "2030年9月25日" in text_part(message)
+
+
+def test_subscribing_on_the_chinese_series_page_is_to_the_series_itself(series, mailbox):
+    talk = make_talk(series, title="Edge of stability", start=shanghai(2030, 9, 25, 16))
+    chinese_series = translate(talk, "稳定性边缘").get_parent()
+    assert chinese_series.pk != series.pk
+    data = {"email": BO, "series": chinese_series.pk, "time_zone": "Asia/Shanghai"}
+    assert Client().post("/zh-hans/subscribe/", data).status_code == 302
+    subscription = Subscription.objects.get(email=BO)
+    assert subscription.series_id == series.pk and subscription.language == "zh-hans"
+    subscription.confirmed_at = subscription.created_at
+    subscription.save()
+    run_notices_worker()  # the confirmation
+    later = make_talk(series, title="Sharpness again", start=shanghai(2030, 10, 9, 16))
+    run_notices_worker()
+    assert any(m["Subject"] == f"新报告：{later.title}" for m in mailbox.to(BO))
