@@ -89,6 +89,8 @@ def run_detail(request, public_id: str):
     try:
         demo = run.demo
         talk = run.talk if run.talk and run.talk.is_public() else None
+        if talk is not None:  # the talk in the reader's language where it is translated
+            talk = talk.in_language(get_language())
         # Times in the venue's zone: a run recorded at a talk is read against the talk's clock.
         zone = talk.zone if talk else zoneinfo.ZoneInfo("UTC")
         context = {

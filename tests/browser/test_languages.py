@@ -128,3 +128,20 @@ def test_a_demo_worked_on_the_chinese_page_answers_in_chinese(
     # The refused parameters' 422 is the browser's only complaint.
     assert [e for e in page.console_errors if "422" not in e] == []
     page.context.close()
+
+
+def test_the_chinese_listing_marks_talks_not_translated_yet_visibly(
+    browser,
+    live_server,
+    seeded_talk,  # noqa: F811
+):
+    page = visitor(browser, 1280, 900)
+    page.goto(live_server.url + "/zh-hans/talks/")
+    badges = page.locator(".talk-card[lang=en] .badge-language")
+    assert badges.count() == page.locator(".talk-card").count() - 1  # all but the first talk
+    expect(badges.first).to_have_text("英语")
+    colours = badges.first.evaluate(
+        "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+    )
+    assert colours[0] != colours[1] and colours[1] != "rgba(0, 0, 0, 0)", colours
+    page.context.close()

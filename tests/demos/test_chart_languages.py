@@ -229,3 +229,18 @@ def test_the_chinese_talk_page_and_run_page_show_the_chart_in_chinese(client, ge
     assert 'lang="zh-Hans"' in run_page
     assert run.figure_translations["zh-hans"]["layout"]["meta"]["summary"] in run_page
     assert client.get(f"/runs/{run.public_id}/").status_code == 200  # the English address stays
+
+
+@pytest.mark.django_db
+def test_a_run_page_in_chinese_names_its_talk_in_chinese(client, generous_limits):
+    from talks.management.commands.seed_demo_content import FIRST_TALK_SLUG
+    from talks.models import TalkPage
+
+    call_command("seed_demo_content", verbosity=0)
+    run_worker()
+    english = TalkPage.objects.get(slug=FIRST_TALK_SLUG, locale__language_code="en")
+    chinese = TalkPage.objects.get(slug=FIRST_TALK_SLUG, locale__language_code="zh-hans")
+    run = DemoRun.objects.filter(talk=english, status=DemoRun.Status.DONE).first()
+    page = client.get(f"/zh-hans/runs/{run.public_id}/").content.decode()
+    assert chinese.title in page and f'href="{chinese.url}"' in page
+    assert english.title in client.get(f"/runs/{run.public_id}/").content.decode()
