@@ -11,6 +11,7 @@ from taggit.models import Tag
 from wagtail.models import Locale
 
 from talks.models import TalkIndexPage, TalkTopic
+from talks.snippets import topic_name
 
 from .models import Subscription
 
@@ -48,6 +49,9 @@ class PageChoiceField(forms.ModelChoiceField):
 
 
 class TopicsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return topic_name(obj)
+
     def _check_values(self, value):
         for item in value:
             if item not in self.empty_values:

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
-from .snippets import Speaker
+from .snippets import Speaker, topic_name
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -43,6 +43,7 @@ class TalkFilter(django_filters.FilterSet):
         self.filters["topic"].queryset = Tag.objects.filter(
             talks_talktopic_items__content_object__in=talks
         ).distinct()
+        self.form.fields["topic"].label_from_instance = topic_name
         self.form.fields["year"].widget = forms.Select(
             choices=[("", _("Any year"))] + [(y, y) for y in self.years(talks)]
         )

@@ -1,7 +1,7 @@
 """The talks app's models, defined by responsibility in snippets.py and pages.py."""
 
 from .pages import HomePage, TalkIndexPage, TalkPage, TalkPageQuerySet, TalkSpeaker, TalkTopic
-from .snippets import Speaker, Venue
+from .snippets import Speaker, TopicName, Venue
 
 __all__ = [
     "HomePage",
@@ -11,5 +11,6 @@ __all__ = [
     "TalkPageQuerySet",
     "TalkSpeaker",
     "TalkTopic",
+    "TopicName",
     "Venue",
 ]

@@ -31,7 +31,9 @@ def search_talks(talks, terms: str):
         return talks.search(terms)
     for term in terms.split():
         speakers = TalkSpeaker.objects.filter(speaker__name__icontains=term).values("page")
-        topics = TalkPage.objects.filter(topics__name__icontains=term).values("pk")
+        topics = TalkPage.objects.filter(
+            Q(topics__name__icontains=term) | Q(topics__translated_names__name__icontains=term)
+        ).values("pk")
         talks = talks.filter(
             Q(title__icontains=term)
             | Q(abstract__icontains=term)

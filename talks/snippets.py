@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.fields import RichTextField
 from wagtail.models import TranslatableMixin
@@ -212,3 +213,43 @@ class Venue(TranslatableMixin, models.Model):
         if pgettext("order of an address's parts", "smallest first") == "largest first":
             return " ".join(reversed(parts)) or self.name
         return ", ".join(parts) or self.name
+
+
+class TopicName(models.Model):
+    """A topic's name in another language. Topics are tags, shared by a talk and its
+    translations (one filter, one address per topic); where a topic has no name in the reader's
+    language it shows as it was written."""
+
+    tag = models.ForeignKey(
+        "taggit.Tag",
+        on_delete=models.CASCADE,
+        related_name="translated_names",
+        verbose_name="topic",
+    )
+    language = models.CharField(
+        max_length=16,
+        choices=[
+            (code, name) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE
+        ],
+    )
+    name = models.CharField(max_length=100)
+
+    panels = [FieldPanel("tag"), FieldPanel("language"), FieldPanel("name")]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "language"], name="one_name_per_topic_language")
+        ]
+        verbose_name = "topic name in another language"
+
+    def __str__(self) -> str:
+        return f"{self.tag.name} ({self.language}): {self.name}"
+
+
+def topic_name(tag) -> str:
+    """A topic's name in the active language (as written where it has none in it)."""
+    language = get_language()
+    if language == settings.LANGUAGE_CODE:
+        return tag.name
+    name = TopicName.objects.filter(tag=tag, language=language).values_list("name", flat=True)
+    return name.first() or tag.name

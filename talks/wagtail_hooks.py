@@ -11,7 +11,7 @@ from . import rich_text
 from .admin_dashboard import UpcomingTalksPanel
 from .admin_views import DuplicateTalkView, TalkIndexView, duplicate_buttons
 from .editor_hooks import SpeakerChooserViewSet  # also registers the editors' hooks
-from .models import Speaker, TalkPage, Venue
+from .models import Speaker, TalkPage, TopicName, Venue
 
 
 class TalkListingViewSet(PageListingViewSet):
@@ -76,8 +76,16 @@ class VenueViewSet(SnippetViewSet):
     search_fields = ["name", "building", "room"]  # not indexed: searched in the database
 
 
+class TopicNameViewSet(SnippetViewSet):
+    model = TopicName
+    icon = "tag"
+    menu_label = "Topic names (Chinese…)"
+    list_display = ["tag", "language", "name"]
+    search_fields = ["name"]
+
+
 class PeopleAndPlaces(SnippetViewSetGroup):
-    items = (SpeakerViewSet, VenueViewSet)
+    items = (SpeakerViewSet, VenueViewSet, TopicNameViewSet)
     menu_icon = "group"
     menu_label = "Speakers & venues"
     menu_name = "speakers-venues"

@@ -15,6 +15,7 @@ from wagtail.rich_text import expand_db_html
 from demos.blocks import DemoBlock
 from seminar_site.html import script_json
 from talks.mathtext import render_math
+from talks.snippets import topic_name
 from talks.when import format_moment
 from talks.zones import zone_label
 
@@ -56,6 +57,12 @@ def talk_time(value: datetime | None, style: str) -> str:
     """A moment in the active language's layout named `style` (talks.when), in the zone of the
     enclosing {% timezone %} (or of a `|timezone:` filter before it), as Django's `date` does."""
     return format_moment(value, style) if value else ""
+
+
+@register.filter
+def topic(tag) -> str:
+    """A topic's name in the active language."""
+    return topic_name(tag)
 
 
 @register.filter

@@ -43,7 +43,7 @@ def test_a_visitor_switches_the_first_talk_to_chinese_and_reads_all_of_it_in_chi
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.locator("h1")).to_have_text("深度学习的理论基础：梯度算法的优化、泛化与隐式偏差")
     main = page.locator("main").inner_text()
-    for shown in ("2024年9月25日", "计算机楼 313 室", "李建（清华大学交叉信息研究院）"):
+    for shown in ("2024年9月25日", "计算机楼 313 室", "李建（清华大学交叉信息研究院）", "隐式偏差"):
         assert shown in main, shown
 
     draw_all(page)

@@ -391,3 +391,21 @@ def test_the_presenter_view_of_the_chinese_talk_is_in_chinese(seeded):
     # The talk of 2024 is long over: outside its time, said in Chinese with Chinese dates.
     assert "演示者视图，当前不在报告时间内" in html and "2024年9月25日" in html
     assert "目前已记录" in html and 'lang="zh-Hans"' in html
+
+
+def test_topics_have_their_chinese_names_on_chinese_pages(client, seeded):
+    soup = BeautifulSoup(page(client, chinese_talk().url), "html.parser")
+    topics = [a.get_text(strip=True) for a in soup.select(".tags a")]
+    assert topics == ["深度学习理论", "优化", "稳定性边缘", "隐式偏差"]
+    assert soup.select(".tags a")[2]["href"].endswith("?topic=edge-of-stability")  # one address
+    english = BeautifulSoup(page(client, english_talk().url), "html.parser")
+    assert [a.get_text(strip=True) for a in english.select(".tags a")][:2] == [
+        "deep learning theory",
+        "optimization",
+    ]
+    listing = BeautifulSoup(page(client, "/zh-hans/talks/"), "html.parser")
+    choices = [o.get_text(strip=True) for o in listing.select("select[name=topic] option")]
+    assert "鲁棒性" in choices and "robustness" not in choices
+    # A Chinese topic name finds the talks on it, translated or not yet.
+    found = cards(page(client, "/zh-hans/search/?q=鲁棒性"))
+    assert found and all(lang == "en" for _, lang, _ in found)

@@ -10,12 +10,13 @@ import polib
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from taggit.models import Tag
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 from wagtail_localize.models import Translation, TranslationSource
 
 from demos.registry import get_demo
-from talks.models import HomePage, Speaker, TalkIndexPage, TalkPage, TalkSpeaker, Venue
+from talks.models import HomePage, Speaker, TalkIndexPage, TalkPage, TalkSpeaker, TopicName, Venue
 
 FIRST_TALK_SLUG = "theoretical-basis-of-deep-learning"
 # The first talk (with its speaker and venue), the home page and the series in Chinese: the
@@ -308,6 +309,7 @@ class Command(BaseCommand):
                 language_code,
                 catalog,
             )
+            self.name_topics(language_code, catalog)
         self.stdout.write(f"Seed content ready: {created} talk(s) created under {series.url}.")
 
     def translate(self, objects, language_code: str, catalog: Path) -> None:
@@ -340,6 +342,14 @@ class Command(BaseCommand):
                 Page.objects.get(pk=target.pk).get_latest_revision().publish()
             else:
                 translation.save_target()  # snippets have no drafts: saved as they are
+
+    def name_topics(self, language_code: str, catalog: Path) -> None:
+        """The seeded topics' names in the language, from the catalog (an editor's kept)."""
+        strings = {entry.msgid: entry.msgstr for entry in polib.pofile(str(catalog))}
+        for tag in Tag.objects.filter(name__in=strings):
+            TopicName.objects.get_or_create(
+                tag=tag, language=language_code, defaults={"name": strings[tag.name]}
+            )
 
     def home_page(self) -> HomePage:
         # The English home (the site's root); its translations are its copies.
