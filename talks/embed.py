@@ -9,6 +9,8 @@ from typing import Literal
 from csp.decorators import csp_replace
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
@@ -35,8 +37,17 @@ class EmbedQuery(TalkQuery):
 def upcoming_talks(request: HttpRequest) -> HttpResponse:
     try:
         query = EmbedQuery.model_validate(request.GET.dict())
-        talks = list(matching_talks(query)[: query.limit])
+        # Chosen as the API chooses them, shown in the embed's language where translated.
+        language = get_language()
+        talks = [talk.in_language(language) for talk in matching_talks(query)[: query.limit]]
         series = series_named(query.series)[0] if query.series else None
+        if series is not None:
+            series = (
+                series.get_translations(inclusive=True)
+                .filter(locale__language_code=language, live=True)
+                .first()
+                or series
+            )
     except ValidationError as error:
         return refused(request, field_errors(error))
     except BadParameters as error:
@@ -45,7 +56,8 @@ def upcoming_talks(request: HttpRequest) -> HttpResponse:
         heading = _("Upcoming talks: %(series)s") % {"series": series.title}
     else:
         heading = _("Upcoming talks")
-    context = {"heading": heading, "talks": talks, "more_url": series.url if series else "/"}
+    home = reverse("wagtail_serve", args=[""])  # "/", or "/zh-hans/" in Chinese
+    context = {"heading": heading, "talks": talks, "more_url": series.url if series else home}
     return render(request, "talks/embed.html", context)
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import Locale
 from wagtail_localize.models import TranslationSource
 
@@ -409,3 +410,19 @@ def test_topics_have_their_chinese_names_on_chinese_pages(client, seeded):
     # A Chinese topic name finds the talks on it, translated or not yet.
     found = cards(page(client, "/zh-hans/search/?q=鲁棒性"))
     assert found and all(lang == "en" for _, lang, _ in found)
+
+
+def test_the_embedded_listing_in_chinese(client, seeded):
+    english = english_talk()
+    english.start, english.end = (
+        timezone.now() + timedelta(days=3),
+        timezone.now() + timedelta(days=3, hours=1),
+    )
+    english.save_revision().publish()  # the translation follows (synchronized)
+    html = page(client, "/zh-hans/embed/talks/")
+    soup = BeautifulSoup(html, "html.parser")
+    titles = [a.get_text(strip=True) for a in soup.select("a")]
+    assert chinese_talk().title in titles and english.title not in titles
+    assert soup.select_one(".more a")["href"] == "/zh-hans/"
+    assert 'lang="zh-hans"' in html.lower()
+    assert english.title in page(client, "/embed/talks/")  # the English address unchanged
