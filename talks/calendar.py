@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from talks.snippets import topic_name
+
 ICAL_STATUS = {"scheduled": "CONFIRMED", "cancelled": "CANCELLED", "postponed": "TENTATIVE"}
 DESCRIPTION_LIMIT = 1500
 MAX_ALARM_MINUTES = 7 * 24 * 60  # a week ahead is the earliest reminder a calendar needs
@@ -88,7 +90,7 @@ def talk_event(talk, request=None, for_subscriber: bool = False) -> icalendar.Ev
         event.conferences = [
             icalendar.Conference(online_link, feature="AUDIO,VIDEO", label="Join online")
         ]
-    topics = [t.name for t in talk.topics.all()]
+    topics = [topic_name(t) for t in talk.topics.all()]  # in the calendar's language
     if topics:
         event.add("categories", topics)
     return event

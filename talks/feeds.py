@@ -5,6 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from talks.snippets import topic_name
 from talks.when import format_moment
 from talks.zones import zone_label
 
@@ -68,4 +69,4 @@ class TalkAtomFeed(Feed):
         return talk.speaker_names()
 
     def item_categories(self, talk):
-        return [t.name for t in talk.topics.all()]
+        return [topic_name(t) for t in talk.topics.all()]

@@ -426,3 +426,14 @@ def test_the_embedded_listing_in_chinese(client, seeded):
     assert soup.select_one(".more a")["href"] == "/zh-hans/"
     assert 'lang="zh-hans"' in html.lower()
     assert english.title in page(client, "/embed/talks/")  # the English address unchanged
+
+
+def test_the_chinese_calendar_and_feed_name_topics_in_chinese(client, seeded):
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(page(client, "/zh-hans/talks/calendar/"))
+    event = next(e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]) == chinese_talk().title)
+    categories = [str(c) for c in event["CATEGORIES"].cats]
+    assert "隐式偏差" in categories and "implicit bias" not in categories
+    feed = page(client, "/zh-hans/talks/feed/")
+    assert 'term="隐式偏差"' in feed
