@@ -16,6 +16,7 @@ from demos.downloads import COMPARE_LIMIT, figure_csv, overlay, reproduce_script
 from demos.languages import demo_schema
 from demos.models import DemoRun
 from demos.runs import visible_run
+from talks.pages import live_translation
 from talks.when import format_moment
 from talks.zones import zone_label
 
@@ -90,7 +91,7 @@ def run_detail(request, public_id: str):
         demo = run.demo
         talk = run.talk if run.talk and run.talk.is_public() else None
         if talk is not None:  # the talk in the reader's language where it is translated
-            talk = talk.in_language(get_language())
+            talk = live_translation(talk, get_language())
         # Times in the venue's zone: a run recorded at a talk is read against the talk's clock.
         zone = talk.zone if talk else zoneinfo.ZoneInfo("UTC")
         context = {

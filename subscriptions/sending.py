@@ -27,6 +27,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from talks.pages import live_translation
+
 from .emails import TalkMaterial, notice_email, talk_material
 from .models import Delivery
 from .notices import still_true
@@ -97,7 +99,7 @@ def _send_group(group: list[Delivery], stamp: datetime, smtp, materials: dict, n
         talk, language = delivery.notice.talk, delivery.subscription.language
         with translation.override(language):
             if (talk.pk, language) not in materials:
-                materials[talk.pk, language] = talk_material(talk.in_language(language), now)
+                materials[talk.pk, language] = talk_material(live_translation(talk, language), now)
             messages[delivery.pk] = notice_email(delivery, materials[talk.pk, language])
     # Stored before any of them reaches the SMTP server: from here a crash may lose these
     # messages, never send them twice (see the module's docstring).

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from demos.api import BadParameters, field_errors
 
+from .pages import live_translation
 from .public_api import TalkQuery, matching_talks, series_named
 
 MAX_EMBED_TALKS = 20  # an embed is a teaser: the series page has the rest
@@ -39,15 +40,10 @@ def upcoming_talks(request: HttpRequest) -> HttpResponse:
         query = EmbedQuery.model_validate(request.GET.dict())
         # Chosen as the API chooses them, shown in the embed's language where translated.
         language = get_language()
-        talks = [talk.in_language(language) for talk in matching_talks(query)[: query.limit]]
+        talks = [live_translation(talk, language) for talk in matching_talks(query)[: query.limit]]
         series = series_named(query.series)[0] if query.series else None
         if series is not None:
-            series = (
-                series.get_translations(inclusive=True)
-                .filter(locale__language_code=language, live=True)
-                .first()
-                or series
-            )
+            series = live_translation(series, language)
     except ValidationError as error:
         return refused(request, field_errors(error))
     except BadParameters as error:

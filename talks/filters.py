@@ -40,9 +40,11 @@ class TalkFilter(django_filters.FilterSet):
         self.filters["speaker"].queryset = Speaker.objects.filter(
             talk_links__page__in=talks
         ).distinct()
-        self.filters["topic"].queryset = Tag.objects.filter(
-            talks_talktopic_items__content_object__in=talks
-        ).distinct()
+        self.filters["topic"].queryset = (
+            Tag.objects.filter(talks_talktopic_items__content_object__in=talks)
+            .distinct()
+            .prefetch_related("translated_names")  # their labels in the reader's language
+        )
         self.form.fields["topic"].label_from_instance = topic_name
         self.form.fields["year"].widget = forms.Select(
             choices=[("", _("Any year"))] + [(y, y) for y in self.years(talks)]

@@ -177,7 +177,7 @@ class TalkPageQuerySet(PageQuerySet):
     def for_listing(self) -> TalkPageQuerySet:
         return (
             self.select_related("venue", "locale")
-            .prefetch_related("speaker_links__speaker", "topics")
+            .prefetch_related("speaker_links__speaker", "topics__translated_names")
             .annotate(original_pk=original_pk())
         )
 
@@ -361,18 +361,6 @@ class TalkPage(RoutablePageMixin, Page):
     def translated_venue(self) -> Venue | None:
         """The venue in the page's language where translated (``venue`` is the English one)."""
         return in_language(self.venue, self.locale_id) if self.venue else None
-
-    def in_language(self, language_code: str) -> TalkPage:
-        """This talk's live translation into ``language_code``, or this page where it has none
-        (an email to a Chinese subscriber about a talk not yet translated is about the English)."""
-        if self.locale.language_code == language_code:
-            return self
-        translation = (
-            TalkPage.objects.live()
-            .filter(translation_key=self.translation_key, locale__language_code=language_code)
-            .first()
-        )
-        return translation or self
 
     def speaker_names(self) -> str:
         return ", ".join(s.name for s in self.speakers)
@@ -570,6 +558,19 @@ class TalkPage(RoutablePageMixin, Page):
     def get_sitemap_urls(self, request=None):
         urls = [{"location": self.get_full_url(request), "lastmod": self.last_published_at}]
         return with_alternates(self, urls, request)
+
+
+def live_translation(page: Page, language_code: str) -> Page:
+    """A page's live translation into ``language_code``, or the page itself where it has none
+    (an email to a Chinese subscriber about a talk not yet translated is about the English)."""
+    if page.locale.language_code == language_code:
+        return page
+    translations = (
+        type(page)
+        .objects.live()
+        .filter(translation_key=page.translation_key, locale__language_code=language_code)
+    )
+    return translations.first() or page
 
 
 def in_language(item, locale_id: int):

@@ -251,5 +251,6 @@ def topic_name(tag) -> str:
     language = get_language()
     if language == settings.LANGUAGE_CODE:
         return tag.name
-    name = TopicName.objects.filter(tag=tag, language=language).values_list("name", flat=True)
-    return name.first() or tag.name
+    # From the prefetched names where a listing prefetched them (for_listing), else one query.
+    names = (name.name for name in tag.translated_names.all() if name.language == language)
+    return next(names, tag.name)
