@@ -54,8 +54,16 @@ class HessianVectorProduct:
 class Eigenpair:
     value: float
     vector: torch.Tensor
-    residual: float  # ||H v - value v|| for the unit vector v
+    residual: float  # ||H v - value v|| of the Lanczos pair, before any certification
     products: int  # Hessian-vector products spent
+    # The second Ritz vector of the last subspace: the guard for the next estimate along a
+    # trajectory (None when the subspace had one dimension).
+    runner_up: torch.Tensor | None = None
+
+
+# Rounds of Lanczos a certification may restart; each finds a larger eigenvalue than the last,
+# and the guard is almost always passed at once.
+CERTIFICATION_ROUNDS = 3
 
 
 def top_eigenpair(
@@ -64,45 +72,114 @@ def top_eigenpair(
     tolerance: float = 1e-3,
     min_steps: int = 2,
     max_steps: int = 60,
+    guard: torch.Tensor | None = None,
 ) -> Eigenpair:
     """The largest eigenvalue of a symmetric operator by Lanczos with full reorthogonalization.
 
     Stops when the Ritz pair's residual ||H v - value v|| is at most ``tolerance * |value|``,
-    which bounds the distance from the value to an eigenvalue by that much (usually far less:
+    which bounds the distance from the value to *an* eigenvalue by that much (usually far less:
     the error is at most residual^2 / spectral gap). Starting from the previous top eigenvector
     along a trajectory, a few products suffice; ``min_steps`` >= 2 makes sure the Krylov space
     grows past the start, so a start that is close to a lower eigenvector is not accepted.
+
+    That is not enough where the top two eigenvalues cross: the old top vector is then an
+    eigenvector of the second one, and the new top one is nearly orthogonal to it, so Lanczos
+    converges to the second eigenvalue. ``guard`` (the last estimate's runner-up vector) certifies
+    the result for one more product: the Rayleigh-Ritz step on the Krylov space plus the guard
+    finds a larger eigenvalue if the guard holds one, and Lanczos then restarts from its vector.
     """
+    vector = start.detach().numpy()
+    products = 0
+    for round_ in range(CERTIFICATION_ROUNDS):
+        basis, tridiagonal, residual, steps = _lanczos(
+            hvp, vector, tolerance, min_steps, max_steps
+        )
+        products += steps
+        ritz_values, ritz_vectors = np.linalg.eigh(tridiagonal)
+        outside = None if guard is None else _orthogonal_part(guard.detach().numpy(), basis)
+        if outside is None:
+            return _eigenpair(ritz_values, ritz_vectors, basis, residual, products)
+        # The Rayleigh-Ritz matrix on the Krylov basis and the guard: basis^T H guard comes
+        # from the guard's product alone, since H is symmetric.
+        product = hvp(torch.from_numpy(outside)).numpy()
+        products += 1
+        enlarged = np.vstack([basis, outside])
+        coupling = basis @ product
+        matrix = np.block(
+            [
+                [tridiagonal, coupling[:, None]],
+                [coupling[None, :], np.array([[float(outside @ product)]])],
+            ]
+        )
+        values, vectors = np.linalg.eigh(matrix)
+        pair = _eigenpair(values, vectors, enlarged, residual, products)
+        passed = values[-1] <= ritz_values[-1] + tolerance * abs(ritz_values[-1])
+        if passed or round_ == CERTIFICATION_ROUNDS - 1:
+            return pair
+        # The guard held a larger eigenvalue: start again from the best vector found, guarded
+        # by the runner-up (the vector Lanczos had converged to).
+        vector, guard = pair.vector.numpy(), pair.runner_up
+    raise AssertionError("unreachable")
+
+
+def _lanczos(
+    hvp: Callable[[torch.Tensor], torch.Tensor],
+    start: np.ndarray,
+    tolerance: float,
+    min_steps: int,
+    max_steps: int,
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Lanczos from ``start`` until the top Ritz pair's residual passes: the orthonormal basis
+    (one row per step), the tridiagonal matrix H restricted to it, the residual and the steps."""
     # The Krylov basis in numpy, one row per step, filled in place: the loop's own arithmetic
     # is on vectors of a few thousand numbers, where torch's per-call cost would dominate.
-    dimension = start.numel()
-    first = start.detach().numpy()
-    basis = np.empty((min(max_steps, dimension) + 1, dimension), dtype=first.dtype)
-    basis[0] = first / np.linalg.norm(first)
+    dimension = start.size
+    basis = np.empty((min(max_steps, dimension) + 1, dimension), dtype=start.dtype)
+    basis[0] = start / np.linalg.norm(start)
     alphas: list[float] = []
     betas: list[float] = []
-    products = 0
     for step in range(1, max_steps + 1):
         q = basis[step - 1]
         w = hvp(torch.from_numpy(q)).numpy()
-        products += 1
         alphas.append(float(w @ q))
         # Twice is enough to keep the basis orthogonal to working precision.
         filled = basis[:step]
         for _ in range(2):
             w = w - (filled @ w) @ filled
         beta = float(np.linalg.norm(w))
-        ritz_values, ritz_vectors = np.linalg.eigh(_tridiagonal(alphas, betas))
+        tridiagonal = _tridiagonal(alphas, betas)
+        ritz_values, ritz_vectors = np.linalg.eigh(tridiagonal)
         value = float(ritz_values[-1])
-        coefficients = ritz_vectors[:, -1]
-        residual = beta * abs(float(coefficients[-1]))
+        residual = beta * abs(float(ritz_vectors[-1, -1]))
         exhausted = beta <= 1e-12 * max(abs(value), 1.0) or step == dimension
         if (step >= min_steps and residual <= tolerance * abs(value)) or exhausted:
             break
         betas.append(beta)
         basis[step] = w / beta
-    vector = torch.from_numpy(coefficients.astype(basis.dtype) @ basis[: len(alphas)])
-    return Eigenpair(value, vector / vector.norm(), residual, products)
+    return basis[: len(alphas)], tridiagonal, residual, len(alphas)
+
+
+def _orthogonal_part(guard: np.ndarray, basis: np.ndarray) -> np.ndarray | None:
+    """The guard's unit component outside the basis's span; None if it has almost none (the
+    Krylov space already holds it)."""
+    guard = guard.astype(basis.dtype, copy=False)
+    for _ in range(2):
+        guard = guard - (basis @ guard) @ basis
+    norm = float(np.linalg.norm(guard))
+    return guard / norm if norm > 1e-3 else None
+
+
+def _eigenpair(
+    values: np.ndarray, vectors: np.ndarray, basis: np.ndarray, residual: float, products: int
+) -> Eigenpair:
+    """The top Ritz pair of the subspace spanned by ``basis``'s rows, and its runner-up."""
+
+    def ritz_vector(column: int) -> torch.Tensor:
+        vector = vectors[:, column].astype(basis.dtype) @ basis
+        return torch.from_numpy(vector / np.linalg.norm(vector))
+
+    runner_up = ritz_vector(-2) if len(values) > 1 else None
+    return Eigenpair(float(values[-1]), ritz_vector(-1), residual, products, runner_up)
 
 
 class EigenvectorTracker:
@@ -130,6 +207,22 @@ class EigenvectorTracker:
         if float(vector @ self.current) < 0:
             vector = -vector
         self.previous, self.current = self.current, vector
+
+
+class SharpnessTracker:
+    """Top-eigenvalue estimates along a trajectory: each warm-started from the last eigenvector
+    (EigenvectorTracker) and certified against the last runner-up (top_eigenpair's guard)."""
+
+    def __init__(self, first_start: torch.Tensor, tolerance: float):
+        self.vectors = EigenvectorTracker(first_start)
+        self.tolerance = tolerance
+        self.guard: torch.Tensor | None = None
+
+    def estimate(self, hvp: Callable[[torch.Tensor], torch.Tensor]) -> Eigenpair:
+        top = top_eigenpair(hvp, self.vectors.start(), self.tolerance, guard=self.guard)
+        self.vectors.update(top.vector)
+        self.guard = top.runner_up
+        return top
 
 
 def _tridiagonal(alphas: list[float], betas: list[float]) -> np.ndarray:

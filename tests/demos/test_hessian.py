@@ -9,6 +9,7 @@ from demos.sims.edge_of_stability import compute as eos
 from demos.sims.hessian import (
     EigenvectorTracker,
     HessianVectorProduct,
+    SharpnessTracker,
     dense_hessian,
     top_eigenpair,
 )
@@ -59,6 +60,61 @@ def test_tracker_extrapolates_the_eigenvector_motion_whatever_its_sign():
     assert torch.equal(tracker.start(), first)
     tracker.update(torch.tensor([-0.8, -0.6]))  # the same direction as (0.8, 0.6), flipped
     assert torch.allclose(tracker.start(), torch.tensor([0.7, 0.9]))
+
+
+def test_a_guard_holding_a_larger_eigenvalue_overturns_a_converged_answer():
+    rotation, _ = torch.linalg.qr(
+        torch.randn(40, 40, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    )
+    spectrum = torch.linspace(-1, 5, 40)
+    spectrum[-2:] = torch.tensor([9.9, 10.0])
+    matrix = (rotation * spectrum) @ rotation.T
+    second, top = rotation[:, -2], rotation[:, -1]
+    unguarded = top_eigenpair(lambda v: matrix @ v, second)
+    assert unguarded.value == pytest.approx(9.9)  # the start is an eigenvector: Lanczos stops
+    guarded = top_eigenpair(lambda v: matrix @ v, second, guard=top + 0.1 * second)
+    assert guarded.value == pytest.approx(10.0, rel=1e-6)
+    assert abs(float(guarded.vector @ top)) == pytest.approx(1.0, abs=1e-6)
+    assert abs(float(guarded.runner_up @ second)) == pytest.approx(1.0, abs=1e-6)
+    passed = top_eigenpair(lambda v: matrix @ v, top, guard=second)
+    assert passed.value == pytest.approx(10.0, rel=1e-9)
+    assert passed.products == unguarded.products + 1  # certifying costs one product
+
+
+def planted_crossing(s: float):
+    """The tiny network's loss plus two planted curvature directions on two extra parameters,
+    at point s of a path: their eigenvalues 10.5 - s and 9.5 + s stay within 10% of each other
+    and swap order at s = 0.5, while the network's parameters move along a line."""
+    loss, theta = tiny_mlp_loss()
+    direction = torch.randn(39, generator=torch.Generator().manual_seed(3), dtype=theta.dtype)
+
+    def planted(point: torch.Tensor) -> torch.Tensor:
+        first, second = point[39], point[40]
+        return loss(point[:39]) + 0.5 * (10.5 - s) * first**2 + 0.5 * (9.5 + s) * second**2
+
+    return planted, torch.cat([theta + 0.1 * s * direction, torch.zeros(2, dtype=theta.dtype)])
+
+
+def test_a_planted_near_crossing_of_the_top_two_eigenvalues_is_tracked_through():
+    """Warm starts alone follow the old top vector through the swap and report the second
+    eigenvalue; the estimates certified against the runner-up (the demo's) report the top."""
+    path = np.linspace(0, 1, 11)
+    exact, certified, unguarded = [], [], []
+    first = torch.randn(41, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    tracker = SharpnessTracker(first, tolerance=5e-4)
+    warm = EigenvectorTracker(first)
+    for s in path:
+        loss, theta = planted_crossing(s)
+        exact.append(np.linalg.eigvalsh(dense_hessian(loss, theta).numpy())[-1])
+        certified.append(tracker.estimate(HessianVectorProduct(loss, theta)).value)
+        top = top_eigenpair(HessianVectorProduct(loss, theta), warm.start(), tolerance=1e-3)
+        warm.update(top.vector)
+        unguarded.append(top.value)
+    exact = np.array(exact)
+    assert exact.min() == pytest.approx(10.0)  # the planted pair is on top all along
+    np.testing.assert_allclose(certified, exact, rtol=1e-3)
+    missed = np.abs(np.array(unguarded) - exact) / exact > 1e-2
+    assert missed[path > 0.5].all() and not missed[path < 0.5].any()
 
 
 def test_reported_sharpness_matches_the_dense_eigenvalues_along_a_trajectory():

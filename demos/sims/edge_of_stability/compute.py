@@ -23,7 +23,7 @@ from demos.sims.digits import (
     random_direction,
 )
 from demos.sims.edge_of_stability.params import Params
-from demos.sims.hessian import EigenvectorTracker, top_eigenpair
+from demos.sims.hessian import SharpnessTracker
 from demos.sims.plotting import (
     finish,
     number,
@@ -35,7 +35,10 @@ from demos.sims.plotting import (
 )
 from demos.sims.words import _
 
-SHARPNESS_TOLERANCE = 1e-3
+# The Lanczos residual test, relative. At the edge of stability several eigenvalues crowd
+# within a few percent of 2/eta and keep swapping places; a looser test let warm starts settle
+# on the second one (bench/sharpness.py measures the misses on seeds 0-4).
+SHARPNESS_TOLERANCE = 5e-4
 
 
 class Trajectory(DemoResult):
@@ -112,9 +115,9 @@ def gradient_descent(params: Params, step_size: float, data: DigitsSplit) -> Ite
         yield DescentStep(now.step, theta, float(now.losses[0]), now.at_checkpoint)
 
 
-def sharpness_tracker(params: Params) -> EigenvectorTracker:
-    """Warm starts for one trajectory's estimates, the first from the seed's random vector."""
-    return EigenvectorTracker(random_direction(params))
+def sharpness_tracker(params: Params) -> SharpnessTracker:
+    """One trajectory's sharpness estimates, the first started from the seed's random vector."""
+    return SharpnessTracker(random_direction(params), SHARPNESS_TOLERANCE)
 
 
 def snapshot(trajectory: Trajectory) -> Trajectory:
@@ -157,8 +160,7 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             trajectory.loss.append(float(now.losses[row]))
             if now.at_checkpoint:
                 hvp = network.hessian_vector_product(now.theta[row], inputs, targets)
-                top = top_eigenpair(hvp, trackers[index].start(), tolerance=SHARPNESS_TOLERANCE)
-                trackers[index].update(top.vector)
+                top = trackers[index].estimate(hvp)
                 hvp_count += top.products
                 trajectory.checkpoints.append(now.step)
                 trajectory.sharpness.append(top.value)
