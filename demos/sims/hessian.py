@@ -91,9 +91,7 @@ def top_eigenpair(
     vector = start.detach().numpy()
     products = 0
     for round_ in range(CERTIFICATION_ROUNDS):
-        basis, tridiagonal, residual, steps = _lanczos(
-            hvp, vector, tolerance, min_steps, max_steps
-        )
+        basis, tridiagonal, residual, steps = _lanczos(hvp, vector, tolerance, min_steps, max_steps)
         products += steps
         ritz_values, ritz_vectors = np.linalg.eigh(tridiagonal)
         outside = None if guard is None else _orthogonal_part(guard.detach().numpy(), basis)
