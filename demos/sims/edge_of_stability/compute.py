@@ -1,5 +1,6 @@
-"""The edge-of-stability demo computed: GD on the digits MLP, sharpness by warm-started Lanczos
-at checkpoints, and its chart.
+"""The edge-of-stability demo computed: GD on the digits MLP, sharpness at checkpoints by
+warm-started Lanczos certified against the last runner-up (hessian.SharpnessTracker), and its
+chart.
 
 The step sizes are trained side by side: their parameters are the rows of one array and each
 step is one hand-written pass for all of them (digits.MLP.loss_and_gradient), so the per-call
