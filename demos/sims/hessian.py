@@ -222,6 +222,43 @@ class SharpnessTracker:
         return top
 
 
+class Deflated:
+    """H with a unit vector's direction removed, (I - v v^T) H (I - v v^T): its top eigenvalue is
+    H's second when v is H's top eigenvector."""
+
+    def __init__(self, hvp: Callable[[torch.Tensor], torch.Tensor], vector: torch.Tensor):
+        self.hvp = hvp
+        self.vector = vector
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        vector = self.vector.to(x.dtype)
+        product = self.hvp(x - (vector @ x) * vector)
+        return product - (vector @ product) * vector
+
+
+class SecondEigenvalueTracker:
+    """The second eigenvalue along a trajectory, as the top of H deflated by the certified top
+    eigenvector: warm-started from the last second eigenvector and certified against the top
+    estimate's runner-up, which is where a swap of the second and third shows first."""
+
+    def __init__(self, first_start: torch.Tensor, tolerance: float):
+        self.first_start = first_start
+        self.tolerance = tolerance
+        self.vector: torch.Tensor | None = None
+
+    def estimate(self, hvp: Callable[[torch.Tensor], torch.Tensor], top: Eigenpair) -> Eigenpair:
+        if self.vector is not None:
+            start, guard = self.vector, top.runner_up
+        else:  # the first estimate: the top's runner-up is the best start there is
+            start = self.first_start if top.runner_up is None else top.runner_up
+            guard = None
+        deflated = Deflated(hvp, top.vector)
+        start = start - (top.vector.to(start.dtype) @ start) * top.vector.to(start.dtype)
+        second = top_eigenpair(deflated, start, self.tolerance, guard=guard)
+        self.vector = second.vector
+        return second
+
+
 def _tridiagonal(alphas: list[float], betas: list[float]) -> np.ndarray:
     matrix = np.diag(alphas)
     if betas:

@@ -24,7 +24,7 @@ from demos.sims.digits import (
     random_direction,
 )
 from demos.sims.edge_of_stability.params import Params
-from demos.sims.hessian import SharpnessTracker
+from demos.sims.hessian import SecondEigenvalueTracker, SharpnessTracker
 from demos.sims.plotting import (
     finish,
     number,
@@ -47,6 +47,9 @@ class Trajectory(DemoResult):
     loss: list[float]  # at every step, before the update
     checkpoints: list[int]  # steps where sharpness and accuracy were measured
     sharpness: list[float]
+    # The second Hessian eigenvalue at the checkpoints: where it nears the first, the two may
+    # swap, and several directions hover at 2/eta together.
+    second: list[float] = []
     accuracy: list[float]  # training accuracy at the checkpoints
     diverged_at: int | None = None
 
@@ -121,10 +124,15 @@ def sharpness_tracker(params: Params) -> SharpnessTracker:
     return SharpnessTracker(random_direction(params), SHARPNESS_TOLERANCE)
 
 
+def second_tracker(params: Params) -> SecondEigenvalueTracker:
+    """One trajectory's estimates of the second eigenvalue, by the same test."""
+    return SecondEigenvalueTracker(random_direction(params), SHARPNESS_TOLERANCE)
+
+
 def snapshot(trajectory: Trajectory) -> Trajectory:
     """A copy that the run's later steps leave alone (a deep copy of the lists of floats is
     needlessly slow: it visits every float)."""
-    lists = ("loss", "checkpoints", "sharpness", "accuracy")
+    lists = ("loss", "checkpoints", "sharpness", "second", "accuracy")
     return trajectory.model_copy(update={name: list(getattr(trajectory, name)) for name in lists})
 
 
@@ -135,10 +143,13 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
     network = MLP(params)
     report = ProgressReporter(progress)
     trajectories = [
-        Trajectory(step_size=step_size, loss=[], checkpoints=[], sharpness=[], accuracy=[])
+        Trajectory(
+            step_size=step_size, loss=[], checkpoints=[], sharpness=[], second=[], accuracy=[]
+        )
         for step_size in params.step_sizes
     ]
     trackers = [sharpness_tracker(params) for _ in params.step_sizes]
+    second_trackers = [second_tracker(params) for _ in params.step_sizes]
     hvp_count = 0
 
     def result() -> Result:
@@ -162,9 +173,11 @@ def run(params: Params, progress: ProgressCallback | None = None) -> Result:
             if now.at_checkpoint:
                 hvp = network.hessian_vector_product(now.theta[row], inputs, targets)
                 top = trackers[index].estimate(hvp)
-                hvp_count += top.products
+                second = second_trackers[index].estimate(hvp, top)
+                hvp_count += top.products + second.products
                 trajectory.checkpoints.append(now.step)
                 trajectory.sharpness.append(top.value)
+                trajectory.second.append(second.value)
                 trajectory.accuracy.append(float((now.outputs[row].argmax(1) == labels).mean()))
         report((now.step + 1) / (params.steps + 1), result)
     for trajectory in trajectories:  # and those that stopped with the last of them
@@ -181,7 +194,10 @@ def figure(result: Result) -> go.Figure:
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.1,
-        subplot_titles=(_("Training loss"), _("Sharpness (top Hessian eigenvalue)")),
+        subplot_titles=(
+            _("Training loss"),
+            _("Sharpness λ₁ (top Hessian eigenvalue, marked) and λ₂ (thin line)"),
+        ),
     )
     last_step = max(len(t.loss) for t in result.trajectories) - 1
     for index, trajectory in enumerate(result.trajectories):
@@ -210,6 +226,21 @@ def figure(result: Result) -> go.Figure:
                 mode="lines+markers",
                 marker={**style["marker"], "size": 4},
                 line=style["line"],
+            ),
+            row=2,
+            col=1,
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=trajectory.checkpoints[: len(trajectory.second)],
+                y=trajectory.second,
+                name=f"λ₂, {name}",
+                legendgroup=name,
+                showlegend=False,
+                mode="lines",
+                # Thin and faint in the series' own colour and dash (dotted is the 2/η lines').
+                line={**style["line"], "width": 1},
+                opacity=0.6,
             ),
             row=2,
             col=1,
@@ -245,7 +276,7 @@ def figure(result: Result) -> go.Figure:
                 font={"color": colour},
             )
     figure.update_yaxes(type="log", title_text=_("loss"), row=1, col=1)
-    figure.update_yaxes(title_text=_("sharpness"), rangemode="tozero", row=2, col=1)
+    figure.update_yaxes(title_text=_("eigenvalue"), rangemode="tozero", row=2, col=1)
     figure.update_xaxes(title_text=_("step"), row=2, col=1)
     figure.update_layout(
         title=_(
