@@ -92,6 +92,26 @@ def test_figure_overlays_step_sizes_with_their_thresholds():
     thresholds = {trace.y[0] for trace in figure.data if trace.name.startswith("2/η")}
     assert thresholds == {20.0, 10.0}
     assert figure.layout.yaxis.type == "log"
+    seconds = {trace.name: trace for trace in figure.data if trace.name.startswith("λ₂")}
+    assert set(seconds) == {"λ₂, η = 0.1", "λ₂, η = 0.2"}
+    for trajectory in result.trajectories:
+        assert list(seconds[f"λ₂, η = {trajectory.step_size:g}"].y) == trajectory.second
+
+
+def test_the_second_eigenvalue_hovers_at_the_edge_below_the_first(fast_run):
+    """At the edge of stability a second direction sharpens to 2/eta too: the near-crossings
+    that make the top eigenvalue hard to track, which the summary names."""
+    trajectory = fast_run.trajectories[0]
+    first, second = np.array(trajectory.sharpness), np.array(trajectory.second)
+    assert len(second) == len(first)
+    assert (second <= first * (1 + eos.SHARPNESS_TOLERANCE)).all()
+    late = slice(len(first) // 2, None)
+    assert np.median(second[late]) == pytest.approx(2 / trajectory.step_size, rel=0.1)
+    gaps = (first - second) / first
+    nearest = int(np.argmin(gaps))
+    summary = eos.summary(fast_run)
+    assert f"came closest to λ₁ with η = 0.2, within {eos.percent(gaps[nearest])}" in summary
+    assert f"at step {trajectory.checkpoints[nearest]:,}." in summary
 
 
 def test_step_sizes_trained_together_follow_their_separate_runs():

@@ -34,7 +34,7 @@ from demos.sims.plotting import (
     site_figure,
     threshold_line,
 )
-from demos.sims.words import _
+from demos.sims.words import _, is_cjk
 
 # The Lanczos residual test, relative. At the edge of stability several eigenvalues crowd
 # within a few percent of 2/eta and keep swapping places; a looser test let warm starts settle
@@ -351,4 +351,27 @@ def summary(result: Result) -> str:
                 eta=eta, start=number(sharpness[0]), end=number(sharpness[-1]), edge=edge
             )
         clauses.append(clause)
-    return sentence(_("; ").join(clauses), done, result.steps, _("step"))
+    text = sentence(_("; ").join(clauses), done, result.steps, _("step"))
+    closest = closest_approach(result)
+    if closest is None:
+        return text
+    return text + ("" if is_cjk(text) else " ") + sentence(closest, 1, 1, _("step"))
+
+
+def closest_approach(result: Result) -> str | None:
+    """Where the second eigenvalue came nearest the first, in words: the near-crossings that the
+    chart's thin lines show (None before any second eigenvalue is measured)."""
+    nearest = None
+    for trajectory in result.trajectories:
+        for step, first, second in zip(
+            trajectory.checkpoints, trajectory.sharpness, trajectory.second, strict=False
+        ):
+            gap = (first - second) / first
+            if nearest is None or gap < nearest[0]:
+                nearest = (gap, step, trajectory.step_size)
+    if nearest is None:
+        return None
+    gap, step, step_size = nearest
+    return _(
+        "the second eigenvalue λ₂ came closest to λ₁ with {eta}, within {gap} at step {step}"
+    ).format(eta=f"η = {step_size:g}", gap=percent(gap), step=f"{step:,}")
