@@ -34,7 +34,7 @@ from demos.sims.plotting import (
     site_figure,
     threshold_line,
 )
-from demos.sims.words import _, is_cjk
+from demos.sims.words import _
 
 # The Lanczos residual test, relative. At the edge of stability several eigenvalues crowd
 # within a few percent of 2/eta and keep swapping places; a looser test let warm starts settle
@@ -351,11 +351,10 @@ def summary(result: Result) -> str:
                 eta=eta, start=number(sharpness[0]), end=number(sharpness[-1]), edge=edge
             )
         clauses.append(clause)
-    text = sentence(_("; ").join(clauses), done, result.steps, _("step"))
     closest = closest_approach(result)
-    if closest is None:
-        return text
-    return text + ("" if is_cjk(text) else " ") + sentence(closest, 1, 1, _("step"))
+    if closest is not None:
+        clauses.append(closest)
+    return sentence(_("; ").join(clauses), done, result.steps, _("step"))
 
 
 def closest_approach(result: Result) -> str | None:
