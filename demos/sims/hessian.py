@@ -230,10 +230,13 @@ class Deflated:
         self.hvp = hvp
         self.vector = vector
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` without its component along the removed direction."""
         vector = self.vector.to(x.dtype)
-        product = self.hvp(x - (vector @ x) * vector)
-        return product - (vector @ product) * vector
+        return x - (vector @ x) * vector
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return self.project(self.hvp(self.project(x)))
 
 
 class SecondEigenvalueTracker:
@@ -253,8 +256,7 @@ class SecondEigenvalueTracker:
             start = self.first_start if top.runner_up is None else top.runner_up
             guard = None
         deflated = Deflated(hvp, top.vector)
-        start = start - (top.vector.to(start.dtype) @ start) * top.vector.to(start.dtype)
-        second = top_eigenpair(deflated, start, self.tolerance, guard=guard)
+        second = top_eigenpair(deflated, deflated.project(start), self.tolerance, guard=guard)
         self.vector = second.vector
         return second
 

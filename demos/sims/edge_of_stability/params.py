@@ -31,11 +31,11 @@ SECONDS_PER_HVP_LAYER = 1.06e-05
 SECONDS_PER_HVP_PARAMETER = 5.39e-09  # Lanczos's reorthogonalization
 SECONDS_PER_HVP_EXAMPLE_PARAMETER = 1.64e-10
 # Hessian-vector products per estimate (the top two eigenvalues at a checkpoint), which depend on
-# the trajectory: a high percentile of those bench/cost_model.py --fit measured, so that a run
-# that needs many is still predicted. Since issue 18 each estimate is certified and finds the
-# second eigenvalue too: these are the worst case's (step size 0.9 on a 16-wide, 3-layer network,
-# 100 digits, sharpness every 3 steps) first and later-half mean counts, rounded up; they are
-# above the survey's 99th percentiles from before (20 and 19, for the top eigenvalue alone).
+# the trajectory, so a prediction assumes many. bench/cost_model.py --fit prints a high
+# percentile of those it measures (20 and 19 before issue 18, for the top eigenvalue alone);
+# since the estimates are certified and find the second eigenvalue too, these are the counts of
+# the check's worst case (step size 0.9 on a 16-wide, 3-layer network, 100 digits, sharpness
+# every 3 steps), first and later-half mean, rounded up.
 HVPS_FIRST_ESTIMATE = 30  # from the seed's random vector
 HVPS_PER_ESTIMATE = 60  # warm started from the last eigenvectors
 
