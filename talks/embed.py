@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from ninja import Field
 from pydantic import ValidationError
 
@@ -32,7 +32,7 @@ class EmbedQuery(TalkQuery):
     limit: int = Field(5, ge=1, le=MAX_EMBED_TALKS)
 
 
-@require_GET
+@require_safe
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
 def upcoming_talks(request: HttpRequest) -> HttpResponse:

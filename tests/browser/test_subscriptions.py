@@ -4,19 +4,33 @@ one-click unsubscribe."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from subscriptions.models import Subscription
+from subscriptions.models import Delivery, Subscription
 from subscriptions.periodic import due_work
 from subscriptions.sending import send_pending
 from talks.models import TalkPage
+from tests.conftest import require
 from tests.factories import make_site, make_talk
 from tests.subscriptions.conftest import mailbox, smtp_server  # noqa: F401 (fixtures)
-from tests.subscriptions.helpers import link_in, run_notices_worker, text_part, unsubscribe_path
+from tests.subscriptions.helpers import (
+    link_in,
+    run_notices_worker,
+    subscriber,
+    text_part,
+    unsubscribe_path,
+)
+from tests.workers import ROOT, database_url, stop, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,3 +105,103 @@ def test_subscribe_page_has_no_accessibility_violations(browser, live_server, ax
         page.screenshot(path=artifacts / "subscribe-errors.png", full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.chaos
+def test_the_same_life_with_two_notices_worker_processes_sends_each_notice_once(
+    browser,
+    page,
+    live_server,
+    smtp_server,  # noqa: F811
+):
+    """The visitor's run above on PostgreSQL, but with `manage.py notices_worker` twice in
+    processes of their own, as production may run it, and an editor who publishes and cancels
+    in Wagtail's admin. Forty other subscribers share each notice, so the two workers' batches
+    interleave; the reminder comes when the real clock passes 24 hours before the start."""
+    require(connection.vendor == "postgresql", "workers in other processes need PostgreSQL")
+    controller, received_mail = smtp_server
+    series = make_site()
+    for n in range(40):
+        subscriber(series, email=f"s{n}@example.org")
+    User.objects.create_superuser("editor", "editor@example.org", "a long passphrase")
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "seminar_site.settings.test",
+        "EMAIL_HOST": controller.hostname,
+        "EMAIL_PORT": str(controller.port),
+        "WAGTAILADMIN_BASE_URL": live_server.url,
+        "NOTICES_BATCH_SIZE": "7",  # many small claims, so the two workers interleave
+        "NOTICES_PER_MINUTE": "10000",
+        "NOTICES_POLL_SECONDS": "0.5",  # the reminder is queued soon after it is due
+    }
+    command = [sys.executable, "manage.py", "notices_worker", "--interval", "0.1"]
+    workers = [subprocess.Popen(command, cwd=ROOT, env=environment) for _ in range(2)]
+    try:
+        # A visitor subscribes from the series page and confirms from the email.
+        page.goto(live_server.url + series.url)
+        page.get_by_role("button", name="Get emails about talks in this series").click()
+        page.get_by_label("Your email address").fill(ADA)
+        page.get_by_role("button", name="Subscribe").click()
+        expect(page.locator("h1")).to_have_text("Check your inbox")
+        wait_for(lambda: received_mail.to(ADA), seconds=30)
+        page.goto(live_server.url + link_in(received_mail.to(ADA)[0], "confirm"))
+        page.get_by_role("button", name="Confirm").click()
+        expect(page.locator("h1")).to_have_text("You are subscribed")
+
+        # An editor signs in to Wagtail and publishes a draft whose 24-hour reminder is due
+        # 40 seconds from now.
+        editor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        editor.goto(live_server.url + "/admin/login/")
+        editor.locator("#id_username").fill("editor")
+        editor.locator("#id_password").fill("a long passphrase")
+        editor.locator("#id_password").press("Enter")
+        editor.wait_for_url(live_server.url + "/admin/")
+        start = timezone.now() + timedelta(hours=24, seconds=40)
+        draft = make_talk(series, title="Implicit bias", start=start, publish=False)
+        assert len(received_mail.messages) == 1  # a draft is announced to nobody
+
+        def publish_in_the_admin():
+            editor.get_by_role("button", name="More actions").click()
+            editor.get_by_role("button", name="Publish").click()
+            expect(editor.get_by_text("has been published")).to_be_visible()
+
+        editor.goto(f"{live_server.url}/admin/pages/{draft.pk}/edit/")
+        publish_in_the_admin()
+        assert timezone.now() < start - timedelta(hours=24)  # announced before the lead time
+        wait_for(lambda: len(received_mail.messages) >= 1 + 41, seconds=30)
+        assert received_mail.to(ADA)[-1]["Subject"] == "New talk: Implicit bias"
+
+        wait_for(lambda: len(received_mail.messages) >= 1 + 2 * 41, seconds=90)
+        assert received_mail.to(ADA)[-1]["Subject"] == "Reminder: Implicit bias"
+
+        # The editor cancels the talk.
+        editor.goto(f"{live_server.url}/admin/pages/{draft.pk}/edit/")
+        editor.locator("select[name=status]").select_option(TalkPage.Status.CANCELLED.value)
+        publish_in_the_admin()
+        wait_for(lambda: len(received_mail.messages) >= 1 + 3 * 41, seconds=30)
+        cancelled = received_mail.to(ADA)[-1]
+        assert cancelled["Subject"] == "Cancelled: Implicit bias"
+
+        response = page.request.post(
+            live_server.url + unsubscribe_path(cancelled),
+            data="List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert response.ok
+        time.sleep(2)  # anything sent twice would arrive now
+        assert all(worker.poll() is None for worker in workers)  # both ran to the end
+    finally:
+        for worker in workers:
+            stop(worker)
+    received = [(m["To"], m["Subject"]) for m in received_mail.messages]
+    assert len(received) == len(set(received)) == 1 + 3 * 41
+    assert [subject for to, subject in received if to == ADA] == [
+        "Confirm your subscription to Seminar",
+        "New talk: Implicit bias",
+        "Reminder: Implicit bias",
+        "Cancelled: Implicit bias",
+    ]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
+    assert Subscription.objects.get(email=ADA).unsubscribed_at is not None
+    assert page.console_errors == []
