@@ -101,6 +101,10 @@ def test_a_bad_value_is_a_400_naming_it(client, series, query, field):
 
 def test_any_site_may_frame_the_embed_and_no_other_page(client, series):
     talk = make_talk(series)
+    # A HEAD request, as link checkers and site builders make, is told the same (rendered).
+    head = client.head(EMBED)
+    assert head.status_code == 200 and csp_directives(head)["frame-ancestors"] == "*"
+    assert "X-Frame-Options" not in head
     for _ in range(2):  # rendered, then served from the visitors' page cache
         embed = client.get(EMBED)
         assert csp_directives(embed)["frame-ancestors"] == "*"
