@@ -33,7 +33,7 @@ def request_subscription(data: dict) -> Subscription | None:
         subscription.save()
         subscription.topics.set(data["topics"])
         # In the same transaction: the email's task exists if and only if the subscription does.
-        send_confirmation.enqueue(subscription.pk)
+        send_confirmation.enqueue(subscription.pk, subscription.created_at.isoformat())
     return subscription
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -14,7 +15,9 @@ from hypothesis import strategies as st
 
 from subscriptions import links
 from subscriptions.models import Subscription
+from subscriptions.tasks import send_confirmation
 from tests.factories import make_talk
+from tests.subscriptions.conftest import free_port
 from tests.subscriptions.helpers import link_in, run_notices_worker, subscriber
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +173,60 @@ def test_unconfirmed_subscriptions_expire(series):
     )
     prune()
     assert set(Subscription.objects.values_list("pk", flat=True)) == {fresh.pk, confirmed.pk}
+
+
+def confirmation_tasks():
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=send_confirmation.module_path).order_by(
+        "enqueued_at"
+    )
+
+
+def test_a_confirmation_that_fails_over_smtp_is_retried_after_a_back_off(
+    client, series, mailbox, settings
+):
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nobody listens there: connection refused
+    subscribe(client, series)
+    run_notices_worker()
+    failed, retry = confirmation_tasks()
+    assert failed.status == "FAILED"  # the attempt's error is recorded in its result row
+    assert failed.exception_class_path.endswith("ConnectionRefusedError")
+    # The next attempt waits for the back-off, so the worker leaves it for now.
+    assert retry.status == "READY" and retry.args_kwargs["args"][2] == 2
+    assert retry.run_after > timezone.now() + timedelta(minutes=1)
+
+    settings.EMAIL_PORT = port  # the server is back
+    run_notices_worker()
+    assert mailbox.to(ADA) == []
+    confirmation_tasks().filter(pk=retry.pk).update(run_after=timezone.now())  # time passes
+    run_notices_worker()
+    (confirmation,) = mailbox.to(ADA)
+    assert client.post(link_in(confirmation, "confirm")).status_code == 200
+    assert Subscription.objects.get().is_active
+
+
+def test_confirmation_retries_stop_after_the_last_attempt(client, series, mailbox, settings):
+    settings.EMAIL_PORT = free_port()
+    settings.NOTICES_MAX_ATTEMPTS = 3
+    subscribe(client, series)
+    for _ in range(5):
+        run_notices_worker()
+        confirmation_tasks().filter(status="READY").update(run_after=timezone.now())
+    assert [task.status for task in confirmation_tasks()] == ["FAILED"] * 3
+    assert mailbox.messages == []
+
+
+def test_a_retry_for_a_request_made_again_sends_nothing(client, series, mailbox, settings):
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()
+    subscribe(client, series)
+    run_notices_worker()  # fails, and queues a retry of the first request
+    settings.EMAIL_PORT = port
+    time.sleep(0.01)  # the second request's time differs from the first's
+    subscribe(client, series)  # asked again: a new request with its own email
+    confirmation_tasks().filter(status="READY").update(run_after=timezone.now())
+    run_notices_worker()
+    (confirmation,) = mailbox.to(ADA)  # one email, for the request that counts
+    assert client.post(link_in(confirmation, "confirm")).status_code == 200
