@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from talks.pages import live_translation
@@ -39,21 +39,34 @@ SENDING_GROUP = 20
 ABANDONED_AFTER = timedelta(minutes=10)  # a claimed batch not finished by then was abandoned
 RETRY_BACKOFF = timedelta(minutes=2)  # times the attempts made so far
 RUN_SECONDS = 50.0  # one task sends for at most this long, then leaves the rest to the next
+CLAIM_LOCK = 0x5E4D  # PostgreSQL advisory lock key: claims, one worker at a time
 
 logger = logging.getLogger(__name__)
 
 
 def allowance(now: datetime) -> int:
-    """How many more may go this minute under NOTICES_PER_MINUTE (shared by all workers)."""
-    sent = Delivery.objects.filter(sent_at__gt=now - timedelta(minutes=1)).count()
-    return max(0, settings.NOTICES_PER_MINUTE - sent)
+    """How many more may go this minute under NOTICES_PER_MINUTE, shared by all workers: the
+    deliveries sent in the last minute count, and so do those any worker holds claimed or is
+    sending (called under CLAIM_LOCK, so no two workers spend the same allowance)."""
+    used = Delivery.objects.filter(
+        Q(sent_at__gt=now - timedelta(minutes=1))
+        | Q(status__in=(Delivery.Status.CLAIMED, Delivery.Status.SENDING))
+    ).count()
+    return max(0, settings.NOTICES_PER_MINUTE - used)
 
 
 def claim_batch(size: int, now: datetime) -> tuple[list[Delivery], datetime]:
-    """Up to ``size`` ready deliveries, CLAIMED with a stamp of their own (the claim's time),
-    which tells this claim's rows from a later claim of the same rows."""
+    """Up to ``size`` ready deliveries within the minute's allowance, CLAIMED with a stamp of
+    their own (the claim's time), which tells this claim's rows from a later claim of the same
+    rows."""
     stamp = timezone.now()
     with transaction.atomic():
+        # One claim at a time across workers: each sees what the others hold before it takes
+        # more. SQLite's transactions are IMMEDIATE (settings), so they are one at a time too.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK])
+        size = min(size, allowance(now))
         ready = Delivery.objects.ready(now).order_by("pk")
         if connection.vendor == "postgresql":
             # Other workers skip these rows instead of waiting for them (or taking them).
@@ -74,10 +87,9 @@ def send_batch(now: datetime | None = None, size: int | None = None) -> int:
     """Claims one batch and sends it; returns how many deliveries it handled (sent, skipped
     or failed), 0 when nothing was ready or the minute's allowance is spent."""
     now = now or timezone.now()
-    size = min(size or settings.NOTICES_BATCH_SIZE, allowance(now))
-    if size <= 0:
+    batch, stamp = claim_batch(size or settings.NOTICES_BATCH_SIZE, now)
+    if not batch:
         return 0
-    batch, stamp = claim_batch(size, now)
     materials: dict[int, TalkMaterial] = {}  # one .ics and talk lookup per talk, not per email
     smtp = get_connection(fail_silently=False)
     try:

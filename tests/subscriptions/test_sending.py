@@ -135,6 +135,38 @@ def test_two_workers_send_each_notice_exactly_once(series, mailbox, settings):
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
 
 
+@pytest.mark.chaos
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_share_the_minutes_allowance(series, mailbox, settings):
+    """Each claim counts what the other worker holds claimed or is sending, not only what it
+    has sent, so together they send NOTICES_PER_MINUTE in a minute, not a batch more each."""
+    require(connection.vendor == "postgresql", "SKIP LOCKED claims need PostgreSQL")
+    settings.NOTICES_BATCH_SIZE = 7
+    settings.NOTICES_PER_MINUTE = 30
+    subscribers(series, 120)
+    make_talk(series, title="Shared")
+    now = timezone.now()  # one minute for both
+    start = threading.Barrier(2)
+    handled = []
+
+    def worker():
+        try:
+            start.wait()
+            handled.append(send_pending(now))
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(handled) == 2 and all(handled), handled  # both took part
+    assert len(mailbox.messages) == 30
+    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 30
+    assert Delivery.objects.filter(status=Delivery.Status.PENDING).count() == 90
+
+
 @pytest.mark.django_db
 def test_notices_have_their_own_queue_which_the_demo_worker_never_takes(series):
     from django_tasks_db.models import DBTaskResult
