@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from subscriptions.models import Delivery, Notice, Subscription
 from subscriptions.periodic import due_work
@@ -208,3 +210,16 @@ def test_a_subscribers_only_online_link_is_in_the_email_and_its_ics_only(client,
     assert link in text_part(message) and link in html_part(message)
     assert link in ics_part(message).to_ical().decode()
     assert link not in client.get(talk.url).content.decode()
+
+
+def test_send_due_notices_as_cron_runs_it_queues_a_due_reminder_once(series, mailbox):
+    """`manage.py send_due_notices`, run twice as an overlapping cron might: one reminder, and
+    the notices worker sends it."""
+    make_talk(series, title="Soon", start=timezone.now() + timedelta(hours=20))
+    subscriber(series)  # after the publication: no announcement, but the reminder is due
+    call_command("send_due_notices", verbosity=0)
+    call_command("send_due_notices", verbosity=0)
+    assert Delivery.objects.filter(notice__kind=Notice.Kind.REMINDER).count() == 1
+    assert DBTaskResult.objects.filter(backend_name="notices", status="READY").count() == 1
+    run_notices_worker()
+    assert [m["Subject"] for m in mailbox.to(ADA)] == ["Reminder: Soon"]
