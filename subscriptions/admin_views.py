@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.models import Locale
 
 from talks.models import TalkIndexPage
 
@@ -18,7 +19,14 @@ COLUMNS = ["series", "url", "confirmed", "awaiting confirmation", "unsubscribed"
 
 
 def counts_per_series() -> list[dict]:
-    rows = TalkIndexPage.objects.annotate(
+    """One row per series: a translation is the same series, its subscribers the original's
+    (SubscribeForm.clean_series), so it has no row of its own."""
+    default = Locale.get_default()
+    original = TalkIndexPage.objects.filter(
+        locale=default, translation_key=OuterRef("translation_key")
+    )
+    originals = TalkIndexPage.objects.filter(Q(locale=default) | ~Exists(original))
+    rows = originals.annotate(
         confirmed=Count(
             "subscriptions",
             filter=Q(
@@ -44,6 +52,10 @@ class SubscriberCountsView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "subscriptions/admin/counts.html"
     page_title = "Email subscribers"
     header_icon = "mail"
+
+    def get_breadcrumbs_items(self):
+        # Home › Email subscribers: the header names the report, not only "Home".
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "rows": counts_per_series()}
