@@ -137,6 +137,7 @@ def test_the_same_life_with_two_notices_worker_processes_sends_each_notice_once(
     }
     command = [sys.executable, "manage.py", "notices_worker", "--interval", "0.1"]
     workers = [subprocess.Popen(command, cwd=ROOT, env=environment) for _ in range(2)]
+    editors_browser = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         # A visitor subscribes from the series page and confirms from the email.
         page.goto(live_server.url + series.url)
@@ -151,7 +152,7 @@ def test_the_same_life_with_two_notices_worker_processes_sends_each_notice_once(
 
         # An editor signs in to Wagtail and publishes a draft whose 24-hour reminder is due
         # 40 seconds from now.
-        editor = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        editor = editors_browser.new_page()
         editor.goto(live_server.url + "/admin/login/")
         editor.locator("#id_username").fill("editor")
         editor.locator("#id_password").fill("a long passphrase")
@@ -192,6 +193,7 @@ def test_the_same_life_with_two_notices_worker_processes_sends_each_notice_once(
         time.sleep(2)  # anything sent twice would arrive now
         assert all(worker.poll() is None for worker in workers)  # both ran to the end
     finally:
+        editors_browser.close()
         for worker in workers:
             stop(worker)
     received = [(m["To"], m["Subject"]) for m in received_mail.messages]
