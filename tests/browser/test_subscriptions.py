@@ -37,6 +37,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ADA = "ada@example.org"
 
 
+def one_click_unsubscribe(page, base_url: str, message):
+    """What a mail client does for RFC 8058's one click: a POST with no cookie or CSRF token."""
+    return page.request.post(
+        base_url + unsubscribe_path(message),
+        data="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+
 def test_subscribe_confirm_get_notices_and_unsubscribe(page, live_server, mailbox, settings):  # noqa: F811
     settings.WAGTAILADMIN_BASE_URL = live_server.url  # the links in the emails
     series = make_site()
@@ -78,13 +87,7 @@ def test_subscribe_confirm_get_notices_and_unsubscribe(page, live_server, mailbo
     cancelled = mailbox.to(ADA)[-1]
     assert cancelled["Subject"] == "Cancelled: Implicit bias"
 
-    # One click in the mail client: a POST with no cookie or CSRF token (RFC 8058).
-    response = page.request.post(
-        live_server.url + unsubscribe_path(cancelled),
-        data="List-Unsubscribe=One-Click",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
-    assert response.ok
+    assert one_click_unsubscribe(page, live_server.url, cancelled).ok
     assert Subscription.objects.get().unsubscribed_at is not None
     page.goto(live_server.url + link_in(cancelled, "manage"))
     expect(page.get_by_text("You are unsubscribed")).to_be_visible()
@@ -184,12 +187,7 @@ def test_the_same_life_with_two_notices_worker_processes_sends_each_notice_once(
         cancelled = received_mail.to(ADA)[-1]
         assert cancelled["Subject"] == "Cancelled: Implicit bias"
 
-        response = page.request.post(
-            live_server.url + unsubscribe_path(cancelled),
-            data="List-Unsubscribe=One-Click",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        assert response.ok
+        assert one_click_unsubscribe(page, live_server.url, cancelled).ok
         time.sleep(2)  # anything sent twice would arrive now
         assert all(worker.poll() is None for worker in workers)  # both ran to the end
     finally:

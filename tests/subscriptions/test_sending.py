@@ -30,6 +30,27 @@ def subscribers(series, count: int) -> None:
         subscriber(series, email=f"s{n}@example.org")
 
 
+def two_workers_send(now=None) -> list[int]:
+    """`send_pending` in two threads started together, as two workers; what each handled."""
+    start = threading.Barrier(2)
+    handled = []
+
+    def worker():
+        try:
+            start.wait()
+            handled.append(send_pending(now))
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(handled) == 2, handled
+    return handled
+
+
 @pytest.mark.django_db
 def test_smtp_errors_are_retried_with_attempts_and_the_error_recorded(series, mailbox, settings):
     subscriber(series)
@@ -113,22 +134,7 @@ def test_two_workers_send_each_notice_exactly_once(series, mailbox, settings):
     subscribers(series, 120)
     make_talk(series, title="Shared")
     make_talk(series, title="Also shared")
-    start = threading.Barrier(2)
-    handled = []
-
-    def worker():
-        try:
-            start.wait()
-            handled.append(send_pending())
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(handled) == 2 and all(handled), handled  # both took part
+    assert all(two_workers_send())  # both took part
     received = [(m["To"], m["Subject"]) for m in mailbox.messages]
     assert len(received) == 240
     assert len(set(received)) == 240
@@ -146,22 +152,7 @@ def test_two_workers_share_the_minutes_allowance(series, mailbox, settings):
     subscribers(series, 120)
     make_talk(series, title="Shared")
     now = timezone.now()  # one minute for both
-    start = threading.Barrier(2)
-    handled = []
-
-    def worker():
-        try:
-            start.wait()
-            handled.append(send_pending(now))
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(handled) == 2 and all(handled), handled  # both took part
+    assert all(two_workers_send(now))  # both took part
     assert len(mailbox.messages) == 30
     assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 30
     assert Delivery.objects.filter(status=Delivery.Status.PENDING).count() == 90
