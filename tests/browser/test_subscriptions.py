@@ -4,9 +4,6 @@ one-click unsubscribe."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -25,12 +22,13 @@ from tests.factories import make_site, make_talk
 from tests.subscriptions.conftest import mailbox, smtp_server  # noqa: F401 (fixtures)
 from tests.subscriptions.helpers import (
     link_in,
+    notices_worker_processes,
     run_notices_worker,
     subscriber,
     text_part,
     unsubscribe_path,
 )
-from tests.workers import ROOT, database_url, stop, wait_for
+from tests.workers import stop, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,19 +125,11 @@ def test_the_same_life_with_two_notices_worker_processes_sends_each_notice_once(
     for n in range(40):
         subscriber(series, email=f"s{n}@example.org")
     User.objects.create_superuser("editor", "editor@example.org", "a long passphrase")
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "seminar_site.settings.test",
-        "EMAIL_HOST": controller.hostname,
-        "EMAIL_PORT": str(controller.port),
-        "WAGTAILADMIN_BASE_URL": live_server.url,
-        "NOTICES_BATCH_SIZE": "7",  # many small claims, so the two workers interleave
-        "NOTICES_PER_MINUTE": "10000",
-        "NOTICES_POLL_SECONDS": "0.5",  # the reminder is queued soon after it is due
-    }
-    command = [sys.executable, "manage.py", "notices_worker", "--interval", "0.1"]
-    workers = [subprocess.Popen(command, cwd=ROOT, env=environment) for _ in range(2)]
+    workers = notices_worker_processes(
+        controller,
+        WAGTAILADMIN_BASE_URL=live_server.url,
+        NOTICES_POLL_SECONDS=0.5,  # the reminder is queued soon after it is due
+    )
     editors_browser = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         # A visitor subscribes from the series page and confirms from the email.

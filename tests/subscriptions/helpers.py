@@ -3,7 +3,10 @@ the parts of a received email."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from email.message import EmailMessage
 from unittest import mock
 
@@ -11,6 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from subscriptions.models import Subscription
+from tests.workers import ROOT, database_url
 
 
 def subscriber(series, email="ada@example.org", confirmed=True, topics=(), **fields):
@@ -34,6 +38,24 @@ def run_notices_worker() -> None:
         "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
     ):
         call_command("notices_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+
+
+def notices_worker_processes(smtp_controller, count: int = 2, **settings) -> list:
+    """`manage.py notices_worker` in ``count`` processes of their own, as production may run
+    it, on the test database and the loopback SMTP server, with ``settings`` (NOTICES_...) set
+    through their environment. Many small claims (batches of 7) so that workers interleave."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "seminar_site.settings.test",
+        "EMAIL_HOST": smtp_controller.hostname,
+        "EMAIL_PORT": str(smtp_controller.port),
+        "NOTICES_BATCH_SIZE": "7",
+        "NOTICES_PER_MINUTE": "10000",
+        **{name: str(value) for name, value in settings.items()},
+    }
+    command = [sys.executable, "manage.py", "notices_worker", "--interval", "0.1"]
+    return [subprocess.Popen(command, cwd=ROOT, env=environment) for _ in range(count)]
 
 
 def text_part(message: EmailMessage) -> str:

@@ -3,9 +3,6 @@ rate, and never twice, whether a worker dies mid-batch or two workers share the 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -19,8 +16,8 @@ from subscriptions.sending import ABANDONED_AFTER, recover_abandoned, send_batch
 from tests.conftest import require
 from tests.factories import make_talk
 from tests.subscriptions.conftest import free_port
-from tests.subscriptions.helpers import subscriber
-from tests.workers import ROOT, database_url, stop, wait_for
+from tests.subscriptions.helpers import notices_worker_processes, subscriber
+from tests.workers import stop, wait_for
 
 ADA = "ada@example.org"
 
@@ -184,17 +181,7 @@ def test_two_notices_worker_processes_send_each_notice_exactly_once(series, smtp
 
     controller, mailbox = smtp_server
     subscribers(series, 120)
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "seminar_site.settings.test",
-        "EMAIL_HOST": controller.hostname,
-        "EMAIL_PORT": str(controller.port),
-        "NOTICES_BATCH_SIZE": "7",  # many small claims, so the two workers interleave
-        "NOTICES_PER_MINUTE": "10000",
-    }
-    command = [sys.executable, "manage.py", "notices_worker", "--interval", "0.1"]
-    workers = [subprocess.Popen(command, cwd=ROOT, env=environment) for _ in range(2)]
+    workers = notices_worker_processes(controller)
     try:
         time.sleep(6)  # both started and polling the queue
         make_talk(series, title="Shared")
